@@ -1,0 +1,374 @@
+"""Experiment files (TOML): parsing with clear messages, the typed configuration, and saving.
+
+    title = "Adagrad on the canyon"   # optional
+    surface = "rosenbrock"            # or a table { name = "quadratic", lambda1 = 1.0 }
+                                      # or instead: expression = "x**2 + 10*y**2"
+    steps = 2000
+    seed = 0                          # optional
+    [[runs]]
+    label = "GD"                      # optional, unique
+    optimizer = "gd"
+    lr = 0.001
+    start = [-1.5, 2.0]               # optional: the surface's default start
+    schedule = { name = "inv_sqrt" }  # optional
+
+Also accepted: top-level ``description`` (text shown with the experiment), ``batch_size`` and
+``gradient_noise`` (defaults for every run, which may override them), ``tolerance`` (a number:
+stop when |ΔL| falls below it, the lecture's rule; or a table ``{ loss_change = ..., grad_norm =
+... }``); per run ``batch_size``, ``gradient_noise``, ``color`` ("#rrggbb") and ``enabled``.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from engine.optimizers import OPTIMIZERS, optimizer_spec
+from engine.schedules import CONSTANT, Schedule, make_schedule
+from engine.simulation import RunSpec, Simulation, Tolerance
+
+
+class ExperimentError(ValueError):
+    """An invalid experiment: ``str()`` is one line naming the file, the key and the problem."""
+
+    def __init__(self, problem: str, key: str = "", source: str = ""):
+        self.problem, self.key, self.source = problem, key, source
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        parts = [p for p in (self.source, self.key) if p]
+        return ": ".join(parts + [self.problem])
+
+    def located(self, source: str) -> "ExperimentError":
+        return ExperimentError(self.problem, self.key, source)
+
+
+TOP_KEYS = ("title", "description", "surface", "expression", "steps", "seed", "batch_size",
+            "gradient_noise", "tolerance", "runs")
+RUN_KEYS = ("label", "optimizer", "start", "schedule", "batch_size", "gradient_noise", "color",
+            "enabled")
+DEFAULT_STEPS = 1000
+
+
+def _hint(key: str, names) -> str:
+    close = difflib.get_close_matches(str(key), list(names), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+@dataclass(frozen=True)
+class SurfaceConfig:
+    """A built-in surface by ``name`` with ``params``, or a typed ``expression``."""
+
+    name: str = "rosenbrock"
+    params: Mapping[str, Any] = field(default_factory=dict)
+    expression: str | None = None
+
+    def build(self):
+        """The Surface object; raises ExperimentError (key ``surface``/``expression``)."""
+        if self.expression is not None:
+            from surfaces.expression import ExpressionError, ExpressionSurface
+            try:
+                return ExpressionSurface(self.expression)
+            except ExpressionError as exc:
+                raise ExperimentError(str(exc), "expression") from None
+        from surfaces import make_surface
+        try:
+            return make_surface(self.name, self.params)
+        except KeyError as exc:
+            raise ExperimentError(str(exc.args[0]), "surface") from None
+        except ValueError as exc:
+            raise ExperimentError(str(exc), "surface") from None
+
+    def to_toml(self) -> dict[str, Any]:
+        if self.expression is not None:
+            return {"expression": self.expression}
+        if self.params:
+            return {"surface": {"name": self.name, **self.params}}
+        return {"surface": self.name}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One ``[[runs]]`` entry, validated. ``hyper`` holds every hyperparameter (defaults filled
+    in); ``start`` None means the surface's default start; ``batch_size``/``gradient_noise``
+    None mean the experiment's."""
+
+    label: str
+    optimizer: str
+    hyper: Mapping[str, Any]
+    start: tuple[float, float] | None = None
+    schedule: Schedule = CONSTANT
+    batch_size: int | None = None
+    gradient_noise: float | None = None
+    color: str | None = None
+    enabled: bool = True
+
+    def to_toml(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"label": self.label, "optimizer": self.optimizer}
+        out.update(self.hyper)
+        if self.start is not None:
+            out["start"] = [float(self.start[0]), float(self.start[1])]
+        if self.schedule != CONSTANT:
+            out["schedule"] = self.schedule.to_table()
+        for key in ("batch_size", "gradient_noise", "color"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if not self.enabled:
+            out["enabled"] = False
+        return out
+
+
+@dataclass(frozen=True)
+class Experiment:
+    surface: SurfaceConfig
+    runs: tuple[RunConfig, ...]
+    steps: int = DEFAULT_STEPS
+    seed: int = 0
+    title: str = ""
+    description: str = ""
+    batch_size: int | None = None
+    gradient_noise: float = 0.0
+    tolerance: Tolerance = Tolerance()
+
+    def run_specs(self, surface=None) -> list[RunSpec]:
+        """The enabled runs as engine RunSpecs (start points resolved)."""
+        surface = surface if surface is not None else self.surface.build()
+        out = []
+        for r in self.runs:
+            if not r.enabled:
+                continue
+            out.append(RunSpec(
+                label=r.label, optimizer=r.optimizer, hyper=dict(r.hyper),
+                start=tuple(r.start) if r.start is not None else tuple(surface.start),
+                schedule=r.schedule,
+                batch_size=r.batch_size if r.batch_size is not None else self.batch_size,
+                gradient_noise=(r.gradient_noise if r.gradient_noise is not None
+                                else self.gradient_noise),
+            ))
+        return out
+
+    def simulation(self, surface=None) -> Simulation:
+        surface = surface if surface is not None else self.surface.build()
+        specs = self.run_specs(surface)
+        if not specs:
+            raise ExperimentError("every run is disabled; enable at least one", "runs")
+        return Simulation(surface, specs, seed=self.seed, tolerance=self.tolerance)
+
+    def to_toml(self) -> str:
+        import tomli_w
+
+        doc: dict[str, Any] = {}
+        if self.title:
+            doc["title"] = self.title
+        if self.description:
+            doc["description"] = self.description
+        doc.update(self.surface.to_toml())
+        doc["steps"] = self.steps
+        doc["seed"] = self.seed
+        if self.batch_size is not None:
+            doc["batch_size"] = self.batch_size
+        if self.gradient_noise:
+            doc["gradient_noise"] = self.gradient_noise
+        tol = {k: v for k, v in (("loss_change", self.tolerance.loss_change),
+                                 ("grad_norm", self.tolerance.grad_norm)) if v is not None}
+        if tol:
+            doc["tolerance"] = tol
+        doc["runs"] = [r.to_toml() for r in self.runs]
+        return tomli_w.dumps(doc, multiline_strings=True)
+
+    def with_runs(self, runs) -> "Experiment":
+        return replace(self, runs=tuple(runs))
+
+
+# ---------------------------------------------------------------------------------- parsing
+def _number(value: Any, key: str, *, positive=False, nonneg=False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ExperimentError(f"must be a number, got {value!r}", key)
+    v = float(value)
+    if not math.isfinite(v):
+        raise ExperimentError(f"must be a finite number, got {value!r}", key)
+    if positive and v <= 0:
+        raise ExperimentError(f"must be > 0, got {value!r}", key)
+    if nonneg and v < 0:
+        raise ExperimentError(f"must be ≥ 0, got {value!r}", key)
+    return v
+
+
+def _int(value: Any, key: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            isinstance(value, float) and (not math.isfinite(value) or value != int(value))):
+        raise ExperimentError(f"must be a whole number, got {value!r}", key)
+    if int(value) < low:
+        raise ExperimentError(f"must be ≥ {low}, got {value!r}", key)
+    return int(value)
+
+
+def parse_surface(doc: Mapping[str, Any]) -> SurfaceConfig:
+    has_expr, has_surf = "expression" in doc, "surface" in doc
+    if has_expr and has_surf:
+        raise ExperimentError("give either 'surface' or 'expression', not both", "expression")
+    if has_expr:
+        expr = doc["expression"]
+        if not isinstance(expr, str) or not expr.strip():
+            raise ExperimentError("must be a non-empty string like \"x**2 + 10*y**2\"",
+                                  "expression")
+        return SurfaceConfig(name="expression", expression=expr)
+    spec = doc.get("surface", "rosenbrock")
+    if isinstance(spec, str):
+        cfg = SurfaceConfig(spec, {})
+    elif isinstance(spec, Mapping):
+        spec = dict(spec)
+        name = spec.pop("name", None)
+        if not isinstance(name, str):
+            raise ExperimentError("the table needs a 'name', e.g. { name = \"quadratic\" }",
+                                  "surface")
+        cfg = SurfaceConfig(name, spec)
+    else:
+        raise ExperimentError(f"must be a surface name or a table, got {spec!r}", "surface")
+    cfg.build()  # validates name and parameters
+    return cfg
+
+
+def parse_run(entry: Any, index: int, labels: set[str]) -> RunConfig:
+    where = f"runs[{index}]"
+    if not isinstance(entry, Mapping):
+        raise ExperimentError("each [[runs]] entry must be a table", where)
+    entry = dict(entry)
+    opt = entry.pop("optimizer", None)
+    if opt is None:
+        raise ExperimentError("needs an 'optimizer' (one of: " + ", ".join(OPTIMIZERS) + ")",
+                              f"{where}.optimizer")
+    try:
+        spec = optimizer_spec(opt)
+    except KeyError as exc:
+        raise ExperimentError(str(exc.args[0]), f"{where}.optimizer") from None
+    label = entry.pop("label", None)
+    if label is not None:
+        if not isinstance(label, str) or not label.strip():
+            raise ExperimentError("must be a non-empty string", f"{where}.label")
+        if label in labels:
+            raise ExperimentError(f"'{label}' is used by another run; labels must be unique",
+                                  f"{where}.label")
+    else:
+        label, k = spec.name, 2
+        while label in labels:
+            label, k = f"{spec.name} {k}", k + 1
+    labels.add(label)
+    start = entry.pop("start", None)
+    if start is not None:
+        if (not isinstance(start, (list, tuple)) or len(start) != 2):
+            raise ExperimentError(f"must be a point [x, y], got {start!r}", f"{where}.start")
+        start = (_number(start[0], f"{where}.start"), _number(start[1], f"{where}.start"))
+    try:
+        schedule = make_schedule(entry.pop("schedule", None))
+    except (KeyError, ValueError) as exc:
+        raise ExperimentError(str(exc.args[0]), f"{where}.schedule") from None
+    batch = entry.pop("batch_size", None)
+    if batch is not None:
+        batch = _int(batch, f"{where}.batch_size", 1)
+    noise = entry.pop("gradient_noise", None)
+    if noise is not None:
+        noise = _number(noise, f"{where}.gradient_noise", nonneg=True)
+    color = entry.pop("color", None)
+    if color is not None and (not isinstance(color, str)
+                              or not re.fullmatch(r"#[0-9a-fA-F]{6}", color)):
+        raise ExperimentError(f"must be a colour like \"#1f77b4\", got {color!r}",
+                              f"{where}.color")
+    enabled = entry.pop("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ExperimentError(f"must be true or false, got {enabled!r}", f"{where}.enabled")
+    names = [h.name for h in spec.hyperparams]
+    for key in entry:
+        if key not in names:
+            raise ExperimentError(
+                f"unknown key{_hint(key, names + list(RUN_KEYS))}; {opt} takes: "
+                f"{', '.join(names + list(RUN_KEYS))}", f"{where}.{key}")
+    try:
+        hyper = spec.resolve(entry)
+    except (KeyError, ValueError) as exc:
+        msg = str(exc.args[0])
+        key = msg.split("'")[1] if msg.startswith("'") else ""
+        raise ExperimentError(msg.split("' ", 1)[-1] if key else msg,
+                              f"{where}.{key}" if key else where) from None
+    return RunConfig(label, opt, hyper, start, schedule, batch, noise, color, enabled)
+
+
+def parse_experiment(doc: Mapping[str, Any]) -> Experiment:
+    """Validate a parsed TOML document. Raises ExperimentError (without the file name)."""
+    for key in doc:
+        if key not in TOP_KEYS:
+            raise ExperimentError(f"unknown key{_hint(key, TOP_KEYS)}; an experiment takes: "
+                                  f"{', '.join(TOP_KEYS)}", key)
+    title = doc.get("title", "")
+    if not isinstance(title, str):
+        raise ExperimentError("must be a string", "title")
+    description = doc.get("description", "")
+    if not isinstance(description, str):
+        raise ExperimentError("must be a string", "description")
+    surface = parse_surface(doc)
+    steps = _int(doc.get("steps", DEFAULT_STEPS), "steps", 1)
+    seed = _int(doc.get("seed", 0), "seed", 0)
+    batch = doc.get("batch_size")
+    if batch is not None:
+        batch = _int(batch, "batch_size", 1)
+    noise = _number(doc.get("gradient_noise", 0.0), "gradient_noise", nonneg=True)
+    tol = doc.get("tolerance")
+    if tol is None:
+        tolerance = Tolerance()
+    elif isinstance(tol, Mapping):
+        for key in tol:
+            if key not in ("loss_change", "grad_norm"):
+                raise ExperimentError(f"unknown key{_hint(key, ('loss_change', 'grad_norm'))}; "
+                                      "takes loss_change, grad_norm", f"tolerance.{key}")
+        tolerance = Tolerance(
+            *(None if tol.get(k) is None else _number(tol[k], f"tolerance.{k}", positive=True)
+              for k in ("loss_change", "grad_norm")))
+    else:
+        tolerance = Tolerance(loss_change=_number(tol, "tolerance", positive=True))
+    runs = doc.get("runs")
+    if not isinstance(runs, list) or not runs:
+        raise ExperimentError("needs at least one [[runs]] table with an optimizer", "runs")
+    labels: set[str] = set()
+    parsed = tuple(parse_run(r, i + 1, labels) for i, r in enumerate(runs))
+    exp = Experiment(surface, parsed, steps, seed, title, description, batch, noise, tolerance)
+    surf = surface.build()
+    if batch is not None or any(r.batch_size is not None for r in parsed):
+        if not getattr(surf, "n_examples", 0):
+            raise ExperimentError(f"needs a data-defined surface (like linear-regression); "
+                                  f"'{surface.name}' is analytic: use gradient_noise instead",
+                                  "batch_size")
+    return exp
+
+
+def loads(text: str, source: str = "<text>") -> Experiment:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError(f"not valid TOML: {exc}", "", source) from None
+    try:
+        return parse_experiment(doc)
+    except ExperimentError as exc:
+        raise exc.located(source) from None
+
+
+def load(path: str | Path) -> Experiment:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExperimentError("no such file", "", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExperimentError(f"cannot read it ({exc})", "", str(path)) from None
+    return loads(text, str(path))
+
+
+def save(exp: Experiment, path: str | Path) -> None:
+    """Write ``exp`` as TOML, atomically."""
+    from engine.atomic import atomic_write_text
+
+    atomic_write_text(path, exp.to_toml())

@@ -1,0 +1,31 @@
+"""The built-in lecture presets: ordinary experiment files in the top-level ``presets/``."""
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+
+PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
+
+
+def preset_path(name: str) -> Path:
+    path = PRESET_DIR / f"{name}.toml"
+    if not path.is_file():
+        names = preset_names()
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        from engine.experiment import ExperimentError
+        raise ExperimentError(f"unknown preset '{name}'{hint}; known: {', '.join(names)}",
+                              "--preset")
+    return path
+
+
+def preset_title(name: str) -> str:
+    try:
+        return str(tomllib.loads(preset_path(name).read_text("utf-8")).get("title", name))
+    except (OSError, tomllib.TOMLDecodeError):
+        return name

@@ -1,0 +1,13 @@
+"""Loss surfaces: analytic test functions, typed expressions and data-defined losses.
+
+Every surface is vectorized over points of shape (n, 2); see ``surfaces.base.Surface``.
+Importing this package registers every built-in surface in ``SURFACES``.
+"""
+from surfaces.base import CriticalPoint, Param, Surface, as_points
+from surfaces.registry import SURFACES, UnknownSurface, make_surface, register
+from surfaces import classic as _classic  # noqa: F401  (registers)
+
+__all__ = [
+    "CriticalPoint", "Param", "Surface", "SURFACES", "UnknownSurface", "as_points",
+    "make_surface", "register",
+]
