@@ -1,0 +1,112 @@
+"""Every lecture preset, run headless, shows the effect its text promises (with the numbers
+stated in its text)."""
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from engine.experiment import load
+from engine.presets import PRESET_DIR, preset_names, preset_path
+
+
+@lru_cache(maxsize=None)
+def run_preset(name):
+    exp = load(preset_path(name))
+    sim = exp.simulation()
+    sim.run_to(exp.steps)
+    return exp, sim
+
+
+def hist(name, label):
+    exp, sim = run_preset(name)
+    labels = [r.label for r in sim.runs]
+    return sim.history(labels.index(label))
+
+
+def test_every_preset_loads_and_has_title_and_text():
+    assert len(preset_names()) >= 5
+    for name in preset_names():
+        exp = load(PRESET_DIR / f"{name}.toml")
+        assert exp.title and len(exp.description) > 200, name
+        assert "test checks" in exp.description, name
+
+
+def test_quadratic_step_sizes():
+    exp, sim = run_preset("quadratic-step-sizes")
+    h = [sim.history(i) for i in range(5)]
+    assert h[4].loss[-1] > 1e4 * h[4].loss[0]
+    assert np.all(np.diff(h[4].loss[10:]) > 0)  # once the θ₁ part has gone, it only grows
+    for k in range(4):
+        assert h[k].loss[-1] < h[k].loss[0]
+    assert np.all(np.diff(h[0].loss) < 0) and np.all(np.diff(h[0].theta[:, 1]) < 0)
+    assert h[1].theta[1, 1] == 0.0
+    signs = np.sign(h[2].theta[:20, 1])
+    assert np.all(signs[1:] == -signs[:-1])
+    assert np.allclose(np.abs(h[3].theta[:, 1]), 1.5, rtol=0, atol=1e-12)
+    assert h[3].loss[-1] == pytest.approx(3.375, abs=1e-9)
+
+
+def first_below(a, level):
+    idx = np.flatnonzero(a < level)
+    return int(idx[0]) if len(idx) else None
+
+
+def test_crescent_rmsprop_sigma_reacts_faster():
+    ada, r9, r5 = (hist("crescent-rmsprop", lab) for lab in
+                   ("Adagrad", "RMSProp α=0.9", "RMSProp α=0.5"))
+    react = [first_below(h.sigma[:, 0], 0.1 * h.sigma[0, 0]) for h in (ada, r9, r5)]
+    assert react == [None, 47, 11]
+    for h in (r9, r5):
+        assert np.linalg.norm(h.theta[-1] - 1.0) < 0.15
+    assert np.linalg.norm(ada.theta[-1] - 1.0) > 0.4
+
+
+def test_momentum_vs_nesterov():
+    mom, nes, gd = (hist("momentum-vs-nesterov", lab) for lab in ("Momentum", "Nesterov", "GD"))
+    assert int((np.diff(mom.loss) > 0).sum()) == 23
+    assert int((np.diff(nes.loss) > 0).sum()) == 3
+    assert mom.loss[50:].max() > 4 and nes.loss[50:].max() < 0.4
+    for h in (mom, nes):
+        assert np.linalg.norm(h.theta[-1] - 1.0) < 1e-4
+    assert np.linalg.norm(gd.theta[-1] - 1.0) > 0.3
+
+
+def test_second_order_on_rotated_quadratic():
+    exp, sim = run_preset("second-order")
+    newton = hist("second-order", "Newton")
+    assert np.linalg.norm(newton.theta[1]) < 1e-12
+    steps = {}
+    for i, run in enumerate(sim.runs):
+        d = np.linalg.norm(sim.history(i).theta, axis=1)
+        steps[run.label] = first_below(d, 1e-6)
+    assert steps == {"Newton": 1, "QuickProp": 38, "GD": 74, "Rprop": 80}
+
+
+def test_second_order_on_rosenbrock():
+    raw, damped = hist("second-order-rosenbrock", "Newton"), hist("second-order-rosenbrock",
+                                                                  "Newton, damping 10")
+    assert raw.loss[1] > 50 * raw.loss[0]
+    assert raw.loss.max() > 500
+    assert np.all(np.diff(damped.loss[:21]) < 0)
+    for h in (raw, damped):
+        assert np.linalg.norm(h.theta[-1] - 1.0) < 1e-6
+    qp, gd = hist("second-order-rosenbrock", "QuickProp"), hist("second-order-rosenbrock", "GD")
+    assert np.linalg.norm(qp.theta[-1] - 1.0) < 1e-3
+    assert np.linalg.norm(gd.theta[-1] - 1.0) > 0.1
+
+
+def test_preset_runs_headless_from_the_command_line(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "q.csv"
+    r = subprocess.run([sys.executable, "main.py", "run", "--preset", "quadratic-step-sizes",
+                        "--csv", str(out)], cwd=root, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "2.1 × η₂,opt" in r.stdout and out.exists()
+    r = subprocess.run([sys.executable, "main.py", "run", "--preset", "quadratic-stepsizes"],
+                       cwd=root, capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "did you mean 'quadratic-step-sizes'" in r.stderr
