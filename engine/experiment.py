@@ -12,7 +12,9 @@
     start = [-1.5, 2.0]               # optional: the surface's default start
     schedule = { name = "inv_sqrt" }  # optional
 
-Also accepted: top-level ``description`` (text shown with the experiment), ``batch_size`` and
+Also accepted: top-level ``description`` (text shown with the experiment), ``epochs`` (data
+surfaces: every run stops after that many epochs; ``steps`` then defaults to what the slowest
+run needs), ``batch_size`` and
 ``gradient_noise`` (defaults for every run, which may override them), ``tolerance`` (a number:
 stop when |ΔL| falls below it, the lecture's rule; or a table ``{ loss_change = ..., grad_norm =
 ... }``); per run ``batch_size``, ``gradient_noise``, ``color`` ("#rrggbb") and ``enabled``.
@@ -48,8 +50,8 @@ class ExperimentError(ValueError):
         return ExperimentError(self.problem, self.key, source)
 
 
-TOP_KEYS = ("title", "description", "surface", "expression", "steps", "seed", "batch_size",
-            "gradient_noise", "tolerance", "runs")
+TOP_KEYS = ("title", "description", "surface", "expression", "steps", "epochs", "seed",
+            "batch_size", "gradient_noise", "tolerance", "runs")
 RUN_KEYS = ("label", "optimizer", "start", "schedule", "batch_size", "gradient_noise", "color",
             "enabled")
 DEFAULT_STEPS = 1000
@@ -134,6 +136,8 @@ class Experiment:
     batch_size: int | None = None
     gradient_noise: float = 0.0
     tolerance: Tolerance = Tolerance()
+    #: data surfaces: each run stops after this many epochs (ceil(N/B) steps each)
+    epochs: int | None = None
 
     def run_specs(self, surface=None) -> list[RunSpec]:
         """The enabled runs as engine RunSpecs (start points resolved)."""
@@ -142,13 +146,14 @@ class Experiment:
         for r in self.runs:
             if not r.enabled:
                 continue
+            batch = r.batch_size if r.batch_size is not None else self.batch_size
             out.append(RunSpec(
                 label=r.label, optimizer=r.optimizer, hyper=dict(r.hyper),
                 start=tuple(r.start) if r.start is not None else tuple(surface.start),
-                schedule=r.schedule,
-                batch_size=r.batch_size if r.batch_size is not None else self.batch_size,
+                schedule=r.schedule, batch_size=batch,
                 gradient_noise=(r.gradient_noise if r.gradient_noise is not None
                                 else self.gradient_noise),
+                max_steps=epoch_steps(surface, batch, self.epochs),
             ))
         return out
 
@@ -170,6 +175,8 @@ class Experiment:
         doc.update(self.surface.to_toml())
         doc["steps"] = self.steps
         doc["seed"] = self.seed
+        if self.epochs is not None:
+            doc["epochs"] = self.epochs
         if self.batch_size is not None:
             doc["batch_size"] = self.batch_size
         if self.gradient_noise:
@@ -179,10 +186,23 @@ class Experiment:
         if tol:
             doc["tolerance"] = tol
         doc["runs"] = [r.to_toml() for r in self.runs]
-        return tomli_w.dumps(doc, multiline_strings=True)
+        text = tomli_w.dumps(doc, multiline_strings=True)
+        # short arrays of numbers on one line: start = [-1.5, 2.0]
+        return re.sub(r"\[\n((?: {4}[-+0-9.eE]+,\n)+)\]",
+                      lambda m: "[" + ", ".join(v.strip().rstrip(",")
+                                                for v in m.group(1).splitlines()) + "]", text)
 
     def with_runs(self, runs) -> "Experiment":
         return replace(self, runs=tuple(runs))
+
+
+def epoch_steps(surface, batch_size: int | None, epochs: int | None) -> int | None:
+    """Steps that ``epochs`` epochs take with this batch size (None without epochs)."""
+    n = getattr(surface, "n_examples", 0)
+    if epochs is None or not n:
+        return None
+    b = n if batch_size is None else min(batch_size, n)
+    return epochs * -(-n // b)
 
 
 # ---------------------------------------------------------------------------------- parsing
@@ -335,14 +355,24 @@ def parse_experiment(doc: Mapping[str, Any]) -> Experiment:
         raise ExperimentError("needs at least one [[runs]] table with an optimizer", "runs")
     labels: set[str] = set()
     parsed = tuple(parse_run(r, i + 1, labels) for i, r in enumerate(runs))
-    exp = Experiment(surface, parsed, steps, seed, title, description, batch, noise, tolerance)
+    epochs = doc.get("epochs")
+    if epochs is not None:
+        epochs = _int(epochs, "epochs", 1)
     surf = surface.build()
     if batch is not None or any(r.batch_size is not None for r in parsed):
         if not getattr(surf, "n_examples", 0):
             raise ExperimentError(f"needs a data-defined surface (like linear-regression); "
                                   f"'{surface.name}' is analytic: use gradient_noise instead",
                                   "batch_size")
-    return exp
+    if epochs is not None:
+        if not getattr(surf, "n_examples", 0):
+            raise ExperimentError(f"needs a data-defined surface (like linear-regression); "
+                                  f"'{surface.name}' is analytic: use steps instead", "epochs")
+        if "steps" not in doc:  # enough for the slowest run
+            steps = max(epoch_steps(surf, r.batch_size if r.batch_size is not None else batch,
+                                    epochs) for r in parsed)
+    return Experiment(surface, parsed, steps, seed, title, description, batch, noise, tolerance,
+                      epochs)
 
 
 def loads(text: str, source: str = "<text>") -> Experiment:

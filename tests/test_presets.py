@@ -110,3 +110,41 @@ def test_preset_runs_headless_from_the_command_line(tmp_path):
                        cwd=root, capture_output=True, text=True)
     assert r.returncode == 2
     assert "did you mean 'quadratic-step-sizes'" in r.stderr
+
+
+def test_batch_size_same_epochs():
+    exp, sim = run_preset("batch-size")
+    surf = sim.surface
+    m = surf.minima[0]
+    lstar = surf.value(np.array([[m.x, m.y]]))[0]
+    full, b10, b1 = (sim.history(i) for i in range(3))
+    assert [sim.stop_step[i] for i in range(3)] == [20, 200, 2000]
+    assert all(s == "finished" for s in sim.status)
+    assert full.loss[1] - lstar > 5
+    assert b10.loss[10] - lstar < 1 and b1.loss[100] - lstar < 1
+    assert full.loss[20] - lstar < 0.01 and b10.loss[200] - lstar < 0.01
+    assert b1.loss[2000] - lstar > 0.1
+
+    def turn_fraction(h):
+        d = np.diff(h.theta, axis=0)
+        return float(((d[1:] * d[:-1]).sum(axis=1) < 0).mean())
+    assert turn_fraction(full) == 0.0
+    assert turn_fraction(b1) > 0.25
+
+
+def test_no_spoiler_separates():
+    exp, sim = run_preset("no-spoiler")
+    h = sim.history(0)
+    assert np.linalg.norm(h.theta[-1] - [5.483, 3.595]) < 1e-3
+    assert h.loss[-1] < 1e-4
+    assert sim.surface.separates(h.theta[-1])
+
+
+def test_spoiler_stops_separating_although_a_separator_exists():
+    exp, sim = run_preset("spoiler")
+    h = sim.history(0)
+    assert np.linalg.norm(h.theta[-1] - [5.483, 3.595]) < 1e-3
+    assert not sim.surface.separates(h.theta[-1])
+    assert sim.surface.separates(np.array([2.0, -0.45]))
+    _, nosp = run_preset("no-spoiler")
+    assert np.linalg.norm(h.theta[-1] - nosp.history(0).theta[-1]) < 1e-3
