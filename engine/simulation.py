@@ -29,7 +29,7 @@ import numpy as np
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import CONSTANT, Schedule
 
-RUNNING, CONVERGED, DIVERGED = "running", "converged", "diverged"
+RUNNING, CONVERGED, DIVERGED, FINISHED = "running", "converged", "diverged", "finished"
 FIRST_ORDER = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 _CHUNK = 2048
 
@@ -49,6 +49,8 @@ class RunSpec:
     schedule: Schedule = CONSTANT
     batch_size: int | None = None
     gradient_noise: float = 0.0
+    #: the run stops ("finished") after this many steps; None: when the simulation stops
+    max_steps: int | None = None
 
     @property
     def lr(self) -> float:
@@ -184,6 +186,9 @@ class Simulation:
         self._rng_batch = [self._stream(i, 0) for i in range(n)]
         self._rng_noise = [self._stream(i, 1) for i in range(n)]
 
+        self._limit = np.array([r.max_steps if r.max_steps is not None else np.iinfo(np.int64).max
+                                for r in self.runs], dtype=np.int64)
+        self._has_limits = any(r.max_steps is not None for r in self.runs)
         c = np.array(self.surface.view_center)
         self._center, self._bound = c, float(self.surface.divergence_bound)
         self._buf: dict[str, np.ndarray] = {}
@@ -258,8 +263,39 @@ class Simulation:
         if rows > self._cap:
             self._alloc(max(rows, 2 * self._cap))
 
+    def _coefficient_plan(self) -> dict:
+        """Per-run constants for ``_coefficients``, gathered once (arrays over runs)."""
+        opt, runs = self._opt, self.runs
+        h = [r.hyper for r in runs]
+        is_ = lambda *names: np.isin(opt, names)  # noqa: E731
+        rms, adam = is_("rmsprop"), is_("adam")
+        has_lr = np.array([OPTIMIZERS[o].has_lr for o in opt], dtype=bool)
+        flat = np.array([r.schedule.stateful or r.schedule.name == "constant" for r in runs])
+        return {
+            "lr": np.array([r.lr for r in runs], dtype=float),
+            "has_lr": has_lr,
+            "flat": flat & has_lr,  # η^t = η: a plain broadcast
+            "scheduled": np.flatnonzero(~flat & has_lr),  # per-run Schedule.values
+            "gd": is_("gd"), "mom": is_("momentum", "nesterov"), "ada": is_("adagrad"),
+            "rms": rms, "adam": adam,
+            "other": is_("rprop", "quickprop", "newton"),
+            "alpha": np.array([x["alpha"] if r else 0.0 for x, r in zip(h, rms)], dtype=float),
+            "first": np.array([bool(r) and x["init"] == "first_gradient"
+                               for x, r in zip(h, rms)], dtype=bool),
+            "beta1": np.array([x["beta1"] if a else 0.0 for x, a in zip(h, adam)], dtype=float),
+            "beta2": np.array([x["beta2"] if a else 0.0 for x, a in zip(h, adam)], dtype=float),
+        }
+
     def _coefficients(self, t0: int, k: int):
-        """Per-step coefficient rows for steps t0..t0+k−1, each (k, n, 2)."""
+        """Per-step coefficient rows for steps t0..t0+k−1, each (k, n, 2).
+
+        Vectorized over runs; every entry is computed by the same floating-point expression
+        as the per-run formulas (adam's β^(t+1) once per distinct β), so results are
+        bit-identical to a run-by-run loop.
+        """
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = self._plan = self._coefficient_plan()
         n = self.n
         t = np.arange(t0, t0 + k, dtype=float)
         lr = np.empty((k, n))
@@ -267,35 +303,37 @@ class Simulation:
         d = np.zeros((k, n))
         C = np.zeros((k, n))
         K = np.zeros((k, n))
-        for i, r in enumerate(self.runs):
-            o = r.optimizer
-            if not self._live[i]:
-                lr[:, i] = b[:, i] = 0.0
-                continue
-            lr[:, i] = r.schedule.values(r.lr, t) if OPTIMIZERS[o].has_lr else np.nan
-            x = r.hyper
-            if o == "gd":
-                K[:, i] = lr[:, i]
-            elif o in ("momentum", "nesterov"):
-                b[:, i] = lr[:, i]
-                K[:, i] = 1.0
-            elif o == "adagrad":
-                d[:, i] = 1.0
-                C[:, i] = 1.0 / (t + 1.0)
-                K[:, i] = lr[:, i]
-            elif o == "rmsprop":
-                d[:, i] = 1.0 - x["alpha"]
-                if t0 == 0 and x["init"] == "first_gradient":
-                    d[0, i] = 1.0  # σ⁰ = |g⁰|
-                C[:, i] = 1.0
-                K[:, i] = lr[:, i]
-            elif o == "adam":
-                b[:, i] = 1.0 - x["beta1"]
-                d[:, i] = 1.0 - x["beta2"]
-                C[:, i] = 1.0 / (1.0 - x["beta2"] ** (t + 1.0))
-                K[:, i] = lr[:, i] / (1.0 - x["beta1"] ** (t + 1.0))
-            else:  # rprop, quickprop, newton: the fused part yields a zero step
-                b[:, i] = 0.0
+        lr[:, ~plan["has_lr"]] = np.nan
+        lr[:, plan["flat"]] = plan["lr"][plan["flat"]]
+        for i in plan["scheduled"]:
+            r = self.runs[i]
+            lr[:, i] = r.schedule.values(r.lr, t)
+        gd, mom, ada, rms, adam = (plan[key] for key in ("gd", "mom", "ada", "rms", "adam"))
+        K[:, gd] = lr[:, gd]
+        b[:, mom] = lr[:, mom]
+        K[:, mom] = 1.0
+        d[:, ada] = 1.0
+        C[:, ada] = (1.0 / (t + 1.0))[:, None]
+        K[:, ada] = lr[:, ada]
+        if rms.any():
+            d[:, rms] = 1.0 - plan["alpha"][rms]
+            if t0 == 0:
+                d[0, plan["first"]] = 1.0  # σ⁰ = |g⁰|
+            C[:, rms] = 1.0
+            K[:, rms] = lr[:, rms]
+        if adam.any():
+            b[:, adam] = 1.0 - plan["beta1"][adam]
+            d[:, adam] = 1.0 - plan["beta2"][adam]
+            for v in np.unique(plan["beta2"][adam]):
+                cols = adam & (plan["beta2"] == v)
+                C[:, cols] = (1.0 / (1.0 - float(v) ** (t + 1.0)))[:, None]
+            for v in np.unique(plan["beta1"][adam]):
+                cols = adam & (plan["beta1"] == v)
+                K[:, cols] = lr[:, cols] / (1.0 - float(v) ** (t + 1.0))[:, None]
+        b[:, plan["other"]] = 0.0  # rprop, quickprop, newton: the fused part yields a zero step
+        dead = ~self._live
+        if dead.any():
+            lr[:, dead] = b[:, dead] = d[:, dead] = C[:, dead] = K[:, dead] = 0.0
         two = lambda a: np.repeat(a[:, :, None], 2, axis=2)  # noqa: E731
         return lr, two(b), two(d), two(C), two(K)
 
@@ -391,7 +429,7 @@ class Simulation:
             np.divide(Kj, inv, out=step)
             step *= m
             if specials:
-                self._special_steps(row, th, g, step)
+                self._special_steps(row, th, g, step, lr_k[j])
             prev = th
         self.theta = prev.copy()
         r1 = r0 + k
@@ -419,7 +457,9 @@ class Simulation:
         self._pscale[ix] = np.where(drop, self._pscale[ix] * self._pl_factor, self._pscale[ix])
         self._pl_bad = np.where(drop, 0, self._pl_bad)
 
-    def _special_steps(self, row: int, th, g, step) -> None:
+    def _special_steps(self, row: int, th, g, step, lr_row) -> None:
+        """Overwrite ``step`` for the rprop/quickprop/newton rows; ``lr_row`` (n,) is η^t of
+        this row (schedule and plateau applied)."""
         live = self._live
         if "rprop" in self._specials:
             ix, st = self._specials["rprop"], self._rp
@@ -450,7 +490,7 @@ class Simulation:
             ratio = np.where(capped, mu, ratio)
             qp = prev * ratio
             fallback = (prev == 0) | (denom == 0) | ~np.isfinite(qp)
-            stp = np.where(fallback, -st["lr"] * gi, qp)
+            stp = np.where(fallback, -lr_row[ix][:, None] * gi, qp)
             keep = live[ix][:, None]
             stp = np.where(keep, stp, 0.0)
             st["gprev"], st["prev"] = np.where(keep, gi, gp), np.where(keep, stp, prev)
@@ -464,7 +504,7 @@ class Simulation:
             gi = g[ix]
             sol = np.stack([(d_ * gi[:, 0] - b_ * gi[:, 1]) / det,
                             (a_ * gi[:, 1] - c_ * gi[:, 0]) / det], axis=1)
-            step[ix] = np.where(live[ix][:, None], st["lr"] * sol, 0.0)
+            step[ix] = np.where(live[ix][:, None], lr_row[ix][:, None] * sol, 0.0)
 
     def _check(self, r0: int, r1: int) -> None:
         """Mark runs diverged/converged within rows r0..r1−1; update last valid rows."""
@@ -472,11 +512,16 @@ class Simulation:
         th = b["theta"][r0:r1]
         fin = (np.isfinite(b["loss"][r0:r1]) & np.isfinite(th).all(-1)
                & np.isfinite(b["grad"][r0:r1]).all(-1) & np.isfinite(b["grad_norm"][r0:r1]))
-        meaningful = np.array([OPTIMIZERS[o].has_sigma for o in self._opt])
+        masks = self.__dict__.get("_check_masks")
+        if masks is None:
+            spec = [OPTIMIZERS[o] for o in self._opt]
+            masks = self._check_masks = (
+                np.array([s.has_sigma for s in spec], dtype=bool),
+                np.array([s.eff in ("lr", "adaptive", "delta") for s in spec], dtype=bool),
+                np.array([s.has_lr for s in spec], dtype=bool))
+        meaningful, eff_ok, lr_ok = masks
         fin &= np.where(meaningful, np.isfinite(b["sigma"][r0:r1]).all(-1), True)
-        eff_ok = np.array([OPTIMIZERS[o].eff in ("lr", "adaptive", "delta") for o in self._opt])
         fin &= np.where(eff_ok, np.isfinite(b["eff_lr"][r0:r1]).all(-1), True)
-        lr_ok = np.array([OPTIMIZERS[o].has_lr for o in self._opt])
         fin &= np.where(lr_ok, np.isfinite(b["lr"][r0:r1]), True)
         with np.errstate(invalid="ignore"):
             fin &= (np.abs(th - self._center) <= self._bound).all(-1)
@@ -490,17 +535,27 @@ class Simulation:
             if lo < r1:
                 dl = np.abs(b["loss"][lo:r1] - b["loss"][lo - 1:r1 - 1])
                 conv[lo - r0:] |= dl < tol.loss_change
-        for i in np.flatnonzero(self._live):
-            first_bad = np.argmax(bad[:, i]) if bad[:, i].any() else None
-            first_conv = np.argmax(conv[:, i]) if conv[:, i].any() else None
-            if first_bad is not None and (first_conv is None or first_bad <= first_conv):
-                row = r0 + int(first_bad)
+        if self._has_limits:  # rows past a run's own step limit do not count
+            past = np.arange(r0, r1)[:, None] > self._limit[None, :]
+            bad &= ~past
+            conv &= ~past
+        # first bad / first converged row per run, all runs at once
+        any_bad, any_conv = bad.any(axis=0), conv.any(axis=0)
+        first_bad, first_conv = np.argmax(bad, axis=0), np.argmax(conv, axis=0)
+        live = self._live.copy()
+        diverged = live & any_bad & (~any_conv | (first_bad <= first_conv))
+        converged = live & ~diverged & any_conv
+        self._last[live & ~diverged & ~converged] = r1 - 1
+        for i in np.flatnonzero(diverged | converged):
+            if diverged[i]:
+                row = r0 + int(first_bad[i])
                 self._stop(i, DIVERGED, row, row - 1)
-            elif first_conv is not None:
-                row = r0 + int(first_conv)
-                self._stop(i, CONVERGED, row, row)
             else:
-                self._last[i] = r1 - 1
+                row = r0 + int(first_conv[i])
+                self._stop(i, CONVERGED, row, row)
+        if self._has_limits:
+            for i in np.flatnonzero(self._live & (self._limit <= r1 - 1)):
+                self._stop(i, FINISHED, int(self._limit[i]), int(self._limit[i]))
 
     def _stop(self, i: int, status: str, step: int, last: int) -> None:
         self.status[i], self.stop_step[i] = status, step
