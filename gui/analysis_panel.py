@@ -1,0 +1,220 @@
+"""Analysis widgets: the critical-point table and the step-size theory panel (predictions
+beside the measured convergence rate R_k of each run).
+
+Both take the engine objects they show (a Surface, a Simulation) and compute nothing but
+what ``engine.analysis`` provides.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from engine.analysis import (CriticalPointInfo, find_critical_points, reference_loss,
+                             run_rates, step_size_theory)
+from gui.colors import run_color
+
+COLUMNS = ("kind", "x", "y", "loss", "λ₁", "λ₂", "κ")
+
+
+def _fmt(v: float) -> str:
+    if v == math.inf:
+        return "∞"
+    return f"{v:.5g}"
+
+
+def eta_multiple_text(surface, optimizer: str, lr: float) -> str:
+    """For the run editor: "η = 1.5 × η_opt (converges with oscillation)" for a GD run on a
+    surface with positive curvature at its (first) minimum; "" otherwise."""
+    if optimizer != "gd":
+        return ""
+    try:
+        t = step_size_theory(surface)
+    except Exception:  # noqa: BLE001 - a surface without a Hessian: nothing to say
+        return ""
+    if not t.lam_max > 0:
+        return ""
+    return f"η = {t.eta_multiple(lr):.3g} × η_opt ({t.regime(lr)})"
+
+
+class CriticalPointTable(QTableWidget):
+    """The critical points of a surface in its view: kind, point, loss, eigenvalues and
+    condition number. A click on a row emits ``pointActivated(x, y)``."""
+
+    pointActivated = Signal(float, float)
+
+    def __init__(self, surface=None, parent: QWidget | None = None):
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(COLUMNS)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.verticalHeader().setVisible(False)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.points: list[CriticalPointInfo] = []
+        self.cellClicked.connect(self._on_click)
+        if surface is not None:
+            self.set_surface(surface)
+
+    def set_surface(self, surface) -> list[CriticalPointInfo]:
+        """Find and list ``surface``'s critical points; returns them."""
+        self.points = find_critical_points(surface)
+        self.setRowCount(len(self.points))
+        for r, c in enumerate(self.points):
+            cells = (c.kind_text, _fmt(c.x), _fmt(c.y), _fmt(c.loss), _fmt(c.eigenvalues[0]),
+                     _fmt(c.eigenvalues[1]), _fmt(c.condition_number))
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                if c.note:
+                    item.setToolTip(c.note)
+                self.setItem(r, col, item)
+        return self.points
+
+    def minima(self) -> list[CriticalPointInfo]:
+        return [c for c in self.points if c.kind == "minimum"]
+
+    def saddles(self) -> list[CriticalPointInfo]:
+        return [c for c in self.points if c.kind == "saddle"]
+
+    def _on_click(self, row: int, _col: int) -> None:
+        if 0 <= row < len(self.points):
+            c = self.points[row]
+            self.pointActivated.emit(c.x, c.y)
+
+
+class StepSizePanel(QWidget):
+    """Step-size theory beside measurement.
+
+    Top: the theory at the surface's minimum (a quadratic's own eigenvalues, else the local
+    Hessian there): η_opt per eigen-direction, 2/λmax, 2/(λmax+λmin), κ, and for each GD run
+    its η as a multiple of η_opt, |1 − ηλᵢ| and the predicted rate. Bottom: the measured
+    R_k = |L^(k+1) − L*| / |L^k − L*| of every run (log axis), with each GD run's predicted
+    rate as a dashed line in its colour. Call ``refresh()`` after the simulation advanced.
+    """
+
+    def __init__(self, simulation=None, colors: Sequence[str] | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.simulation = None
+        self.colors: list[str] = []
+        self.theory = None
+        self.text = QLabel()
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setWordWrap(True)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot_item = self.plot.getPlotItem()
+        self.plot_item.setLogMode(False, True)
+        self.plot_item.setLabel("bottom", "step k")
+        self.plot_item.setLabel("left", "R_k = |L^(k+1) − L*| / |L^k − L*|")
+        self.plot_item.showGrid(True, True, 0.3)
+        self.legend = self.plot_item.addLegend(offset=(-6, 6), labelTextSize="8pt")
+        self.measured: list[pg.PlotDataItem] = []
+        self.predicted: list[pg.InfiniteLine] = []
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.text)
+        split.addWidget(self.plot)
+        split.setStretchFactor(1, 3)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+        if simulation is not None:
+            self.set_simulation(simulation, colors)
+
+    def set_simulation(self, simulation, colors: Sequence[str] | None = None) -> None:
+        self.simulation = simulation
+        n = simulation.n if simulation is not None else 0
+        self.colors = list(colors) if colors else [run_color(i) for i in range(n)]
+        self.theory = None
+        if simulation is not None:
+            try:
+                self.theory = step_size_theory(simulation.surface)
+            except Exception:  # noqa: BLE001 - no Hessian available: show measurement only
+                self.theory = None
+        self._loss_star = [math.nan] * n
+        self.refresh(full=True)
+
+    def predicted_rates(self) -> dict[int, float]:
+        """{run index: predicted R} for the GD runs (constant-η theory)."""
+        sim, t = self.simulation, self.theory
+        if sim is None or t is None or not t.positive_definite:
+            return {}
+        return {i: t.predicted_rate(r.lr) for i, r in enumerate(sim.runs) if r.optimizer == "gd"}
+
+    def refresh(self, full: bool = False) -> None:
+        sim = self.simulation
+        if full:
+            for item in self.measured + self.predicted:
+                self.plot_item.removeItem(item)
+            self.measured, self.predicted = [], []
+            self.legend.clear()
+        if sim is None:
+            self.text.setText("No experiment.")
+            return
+        t = self.theory
+        if t is not None and t.positive_definite:
+            gd = {r.label: r.lr for r in sim.runs if r.optimizer == "gd"}
+            where = ("the quadratic" if t.point is None or hasattr(sim.surface, "eigenvalues")
+                     else f"the Hessian at ({t.point[0]:.4g}, {t.point[1]:.4g})")
+            self.text.setText(f"Step-size theory ({where}):\n" + "\n".join(t.summary_lines(gd)))
+        else:
+            self.text.setText("No positive-definite Hessian at a known minimum: no step-size "
+                              "theory here. The measured rates are shown below.")
+        for i in range(sim.n):
+            h = sim.history(i)
+            if not len(h.loss):
+                continue
+            if not np.isfinite(self._loss_star[i]):
+                self._loss_star[i] = reference_loss(sim.surface, h.theta[-1])
+            r = run_rates(sim, i, self._loss_star[i]) if np.isfinite(self._loss_star[i]) \
+                else np.empty(0)
+            ok = np.isfinite(r) & (r > 0)
+            k = np.flatnonzero(ok)
+            if full or i >= len(self.measured):
+                item = self.plot_item.plot(k, r[ok], pen=pg.mkPen(self.colors[i], width=1),
+                                           name=sim.runs[i].label)
+                self.measured.append(item)
+            else:
+                self.measured[i].setData(k, r[ok])
+        if full:
+            for i, rate in self.predicted_rates().items():
+                if rate > 0:
+                    line = pg.InfiniteLine(pos=math.log10(rate), angle=0,
+                                           pen=pg.mkPen(self.colors[i], width=1,
+                                                        style=Qt.PenStyle.DashLine),
+                                           label=f"predicted {rate:.3g}",
+                                           labelOpts={"position": 0.9, "color": self.colors[i]})
+                    self.plot_item.addItem(line)
+                    self.predicted.append(line)
+
+
+class AnalysisPanel(QSplitter):
+    """The critical-point table above the step-size panel. ``set_simulation(sim, colors)``
+    updates both; ``pointActivated`` re-emits the table's row clicks."""
+
+    pointActivated = Signal(float, float)
+
+    def __init__(self, simulation=None, colors=None, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Vertical, parent)
+        self.table = CriticalPointTable()
+        self.step_size = StepSizePanel()
+        self.addWidget(self.table)
+        self.addWidget(self.step_size)
+        self.setStretchFactor(1, 2)
+        self.table.pointActivated.connect(self.pointActivated)
+        if simulation is not None:
+            self.set_simulation(simulation, colors)
+
+    def set_simulation(self, simulation, colors=None) -> None:
+        self.table.set_surface(simulation.surface)
+        self.step_size.set_simulation(simulation, colors)
+
+    def refresh(self) -> None:
+        self.step_size.refresh()
