@@ -1,0 +1,165 @@
+"""GUI speed: frame redraw with 8 runs × 100,000 recorded steps, and start-up to a painted
+window. Offscreen; run on demand:  python benchmarks/gui_frame.py [--steps N]
+
+Each figure is printed beside a baseline measured in the same run, and as a ratio:
+- redraw: the window's full redraw (map trajectories, 4 plots, playback bar, then a
+  synchronous repaint) of 8 × N steps, vs the same redraw of 8 × 1 step (the empty frame);
+  once cold (first frame after a rebuild: log₁₀ of the whole history), with every curve
+  re-set, and during playback (advance 10 steps + redraw, as the frame timer does).
+  The budget is 16 ms per frame.
+- start-up: a fresh process until the window has painted, vs a process that only runs
+  ``import PySide6.QtWidgets``. The budget is 1.5 s.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+EXPERIMENT = """
+title = "benchmark: 8 runs"
+surface = "rosenbrock"
+steps = {steps}
+{runs}
+"""
+RUN = """[[runs]]
+label = "run {i}"
+optimizer = "{opt}"
+lr = {lr}
+start = [{x}, {y}]
+"""
+OPTS = (("gd", 1e-4), ("momentum", 1e-4), ("adam", 1e-3), ("rmsprop", 1e-3),
+        ("nesterov", 1e-4), ("adagrad", 1e-2), ("gd", 2e-4), ("adam", 5e-4))
+
+
+def _experiment(steps: int):
+    from engine.experiment import loads
+
+    runs = "".join(RUN.format(i=i + 1, opt=o, lr=lr, x=-1.8 + 0.1 * i, y=2.5 - 0.05 * i)
+                   for i, (o, lr) in enumerate(OPTS))
+    return loads(EXPERIMENT.format(steps=steps, runs=runs))
+
+
+def _time_ms(fn, repeat: int) -> float:
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(out)
+
+
+def bench_redraw(steps: int, repeat: int) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    cfg = tempfile.mkdtemp(prefix="descent-lab-bench-")
+    win = MainWindow(config_dir=cfg, autosave=False)
+    win.resize(1600, 1000)
+    win.show()
+    app.processEvents()
+
+    def frame():
+        win.redraw()
+        win.repaint()  # synchronous paint of the whole window
+
+    exp = _experiment(steps)
+    win.load_experiment(exp)
+    win.simulation().advance(1)
+    frame()
+    empty = _time_ms(frame, repeat)
+
+    t0 = time.perf_counter()
+    win.simulation().run_to(steps)
+    sim_s = time.perf_counter() - t0
+    live = int(win.simulation().live.sum())
+    cold = []
+    for _ in range(max(3, repeat // 4)):  # first frame after a rebuild: nothing cached
+        win.map_view.set_runs([r.label for r in win.simulation().runs], win._colors(),
+                              [r.start for r in win.simulation().runs])
+        win.plots.set_runs(win.plots.styles)
+        cold.append(_time_ms(frame, 1))
+    cold_ms = statistics.median(cold)
+    full = _time_ms(frame, repeat)
+
+    def full_redraw():
+        win.plots._drawn_rows = [-1] * len(win.plots._drawn_rows)  # re-set every curve
+        frame()
+    full_set = _time_ms(full_redraw, repeat)
+
+    def playing():
+        win.simulation().advance(10)
+        frame()
+    win.timer.start()  # as during playback (the frame itself is driven here, not by it)
+    play = _time_ms(playing, repeat * 4)
+    win.timer.stop()
+    n = win.simulation().step
+    print(f"redraw, 8 runs x {n:,} steps ({live} still running; simulating them took "
+          f"{sim_s:.1f} s)")
+    print(f"  empty frame (8 x 1 step)     {empty:8.2f} ms   (baseline)")
+    print(f"  first frame after rebuild    {cold_ms:8.2f} ms   ratio {cold_ms / empty:6.2f}")
+    print(f"  repaint, data unchanged      {full:8.2f} ms   ratio {full / empty:6.2f}")
+    print(f"  redraw, every curve re-set   {full_set:8.2f} ms   ratio {full_set / empty:6.2f}")
+    print(f"  playing (advance 10 + draw)  {play:8.2f} ms   ratio {play / empty:6.2f}")
+    print(f"  budget 16 ms per frame: redraw {'OK' if full_set < 16 else 'OVER'}, "
+          f"playing {'OK' if play < 16 else 'OVER'}")
+    win.close()
+
+
+STARTUP_CHILD = """
+import time, sys
+t0 = time.perf_counter()
+sys.path.insert(0, {root!r})
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from gui.app import create_window, dispose
+win = create_window(None)
+win.resize(1280, 800)
+win.show()
+win.repaint()
+app.processEvents()
+print(time.perf_counter() - t0)
+dispose(win)
+"""
+
+
+def bench_startup(repeat: int) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               DESCENT_LAB_CONFIG_DIR=tempfile.mkdtemp(prefix="descent-lab-bench-"))
+
+    def wall(code: str) -> float:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - t0
+
+    base = statistics.median(wall("import PySide6.QtWidgets") for _ in range(repeat))
+    app = statistics.median(wall(STARTUP_CHILD.format(root=str(ROOT))) for _ in range(repeat))
+    print("start-up to a painted window (fresh process, wall clock)")
+    print(f"  python -c 'import PySide6.QtWidgets'   {base:6.3f} s   (baseline)")
+    print(f"  Descent Lab window painted             {app:6.3f} s   ratio {app / base:6.2f}")
+    print(f"  budget 1.5 s: {'OK' if app < 1.5 else 'OVER'}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--steps", type=int, default=100_000)
+    p.add_argument("--repeat", type=int, default=15)
+    args = p.parse_args()
+    bench_startup(max(3, args.repeat // 3))
+    bench_redraw(args.steps, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

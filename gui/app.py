@@ -1,0 +1,60 @@
+"""Start the desktop app: ``run_app(path_or_None) -> exit status``.
+
+With a file, the app opens it (an invalid file gets a clear error dialog, then the app falls
+back); without one it restores the last session's experiment, else a default experiment
+(Rosenbrock with gradient descent, momentum, Adam and RMSProp).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def create_window(path: str | Path | None = None, config_dir=None, dialogs=None):
+    """Build the main window and load the experiment (``path``, last session or default)."""
+    from gui.main_window import MainWindow, default_experiment
+
+    win = MainWindow(config_dir=config_dir, dialogs=dialogs)
+    if path is not None and win.open_file(path):
+        return win
+    if not win.restore_last():
+        win.load_experiment(default_experiment())
+    return win
+
+
+def run_app(path: str | None = None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Descent Lab")
+    app.setOrganizationName("Descent Lab")
+    app.setApplicationDisplayName("Descent Lab")
+    win = create_window(path)
+    win.resize(1280, 800)
+    screen = app.primaryScreen()
+    if screen is not None:
+        avail = screen.availableGeometry()
+        win.resize(min(1600, avail.width()), min(1000, avail.height()))
+        if avail.width() <= 1400:
+            win.showMaximized()
+        else:
+            win.show()
+    else:
+        win.show()
+    status = app.exec()
+    dispose(win)
+    return status
+
+
+def dispose(win) -> None:
+    """Delete the window (and its graphics items) now, while the QApplication still exists;
+    left to interpreter shutdown, Qt objects may be destroyed in an order that crashes."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    win.close()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    del win
+    gc.collect()

@@ -1,0 +1,326 @@
+"""The contour map: the surface drawn once, live trajectories drawn from the recorded history.
+
+The surface (filled colours, contour lines, minima ×, saddles, colour bar) is drawn by
+``set_surface`` only, never per frame. ``update_frame`` moves the trajectories and markers
+with ``setData``; long trajectories are thinned for display by arc length (a point is kept
+once the path has moved about a thousandth of the view since the last kept one), then by a
+stride if still too long. The recorded data itself is never touched.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+GRID = 240            # samples per axis of the filled surface image
+N_CONTOURS = 14       # contour lines
+MAX_DRAWN_POINTS = 6000  # per trajectory on the map, after thinning
+SPANS_DECADES = 100.0  # loss ratio (range / lower decile) above which colours are log-scaled
+
+
+def surface_image(surface, grid: int = GRID):
+    """Sample ``surface`` on its view. Returns (z (grid, grid) row-major with rows = y,
+    rect (x0, y0, w, h), log_scaled, label, shift) where z = log10(L − shift) or L."""
+    x0, x1, y0, y1 = surface.view
+    xs = np.linspace(x0, x1, grid)
+    ys = np.linspace(y0, y1, grid)
+    gx, gy = np.meshgrid(xs, ys)
+    with np.errstate(all="ignore"):
+        loss = np.asarray(surface.value(np.column_stack([gx.ravel(), gy.ravel()])),
+                          dtype=float).reshape(grid, grid)
+    finite = np.isfinite(loss)
+    if not finite.any():
+        loss = np.zeros_like(loss)
+        finite[:] = True
+    lo, hi = float(loss[finite].min()), float(loss[finite].max())
+    span = hi - lo
+    low_decile = float(np.percentile(loss[finite] - lo, 10)) if span > 0 else 0.0
+    log = bool(getattr(surface, "log_scale", False)) or (
+        span > 0 and span / max(low_decile, 1e-300) > SPANS_DECADES)
+    shift = 0.0
+    if log and span > 0:
+        if lo > 0:
+            z = np.log10(loss)
+            label = "log₁₀ loss"
+        else:
+            shift = lo - max(span * 1e-6, 1e-12)
+            z = np.log10(loss - shift)
+            label = f"log₁₀(loss − {shift:.3g})"
+    else:
+        log = False
+        z = loss
+        label = "loss"
+    z = np.where(np.isfinite(z), z, np.nanmax(np.where(np.isfinite(z), z, np.nan)))
+    dx = (x1 - x0) / (grid - 1)
+    dy = (y1 - y0) / (grid - 1)
+    rect = (x0 - dx / 2, y0 - dy / 2, (x1 - x0) + dx, (y1 - y0) + dy)
+    return z, rect, log, label, shift
+
+
+def contour_segments(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, levels) -> np.ndarray:
+    """Contour lines of ``z`` (ny, nx), sampled at x = xs (nx,), y = ys (ny,), by marching
+    squares: (2k, 2) points, each consecutive pair one straight segment."""
+    out = []
+    for c in levels:
+        above = z >= c
+        with np.errstate(all="ignore"):
+            th = (c - z[:, :-1]) / (z[:, 1:] - z[:, :-1])   # along x, (ny, nx-1)
+            tv = (c - z[:-1, :]) / (z[1:, :] - z[:-1, :])   # along y, (ny-1, nx)
+        hx = xs[:-1] + th * np.diff(xs)
+        vy = ys[:-1, None] + tv * np.diff(ys)[:, None]
+        h = above[:, :-1] != above[:, 1:]
+        v = above[:-1, :] != above[1:, :]
+        X, Y = np.meshgrid(xs, ys)
+        # edges of cell (i, j) in order bottom, right, top, left: (4, ny-1, nx-1)
+        mask = np.stack([h[:-1], v[:, 1:], h[1:], v[:, :-1]])
+        ex = np.stack([hx[:-1], X[:-1, 1:], hx[1:], X[:-1, :-1]])
+        ey = np.stack([Y[:-1, :-1], vy[:, 1:], Y[1:, :-1], vy[:, :-1]])
+        count = mask.sum(axis=0)
+        order = np.argsort(~mask, axis=0, kind="stable")
+        for a, b, cells in ((0, 1, count >= 2), (2, 3, count == 4)):
+            if not cells.any():
+                continue
+            ia = np.take_along_axis(order, np.full((1,) + order.shape[1:], a), 0)[0][cells]
+            ib = np.take_along_axis(order, np.full((1,) + order.shape[1:], b), 0)[0][cells]
+            ii, jj = np.nonzero(cells)
+            seg = np.empty((len(ii) * 2, 2))
+            seg[0::2, 0], seg[0::2, 1] = ex[ia, ii, jj], ey[ia, ii, jj]
+            seg[1::2, 0], seg[1::2, 1] = ex[ib, ii, jj], ey[ib, ii, jj]
+            out.append(seg)
+    return np.concatenate(out) if out else np.zeros((0, 2))
+
+
+def thin_indices(theta: np.ndarray, pixel: float, max_points: int = MAX_DRAWN_POINTS
+                 ) -> np.ndarray:
+    """Indices of the points of a path ``theta`` (n, 2) worth drawing: the first, every point
+    after the path has moved another ``pixel`` of arc length, and the last; then at most
+    ``max_points`` by a uniform stride (keeping first and last)."""
+    n = len(theta)
+    if n <= 2:
+        return np.arange(n)
+    seg = np.hypot(np.diff(theta[:, 0]), np.diff(theta[:, 1]))
+    seg = np.where(np.isfinite(seg), seg, 0.0)
+    cell = np.floor(np.concatenate(([0.0], np.cumsum(seg))) / pixel)
+    keep = np.flatnonzero(np.diff(cell) > 0) + 1
+    idx = np.concatenate(([0], keep, [n - 1]))
+    idx = np.unique(idx)
+    if len(idx) > max_points:
+        stride = -(-len(idx) // max_points)
+        idx = np.unique(np.concatenate((idx[::stride], [n - 1])))
+    return idx
+
+
+class MapView(QWidget):
+    """Contour map of one surface with the runs' trajectories.
+
+    Signals: ``startRequested(x, y)`` on a left click (not a drag) on the map;
+    ``startDragged(run, x, y)`` when run ``run``'s start marker is dropped at (x, y);
+    ``pointRequested(x, y)`` on a right click; ``hovered(x, y, loss)`` when the mouse moves
+    over the map (loss nan outside the surface's domain).
+    """
+
+    startRequested = Signal(float, float)
+    startDragged = Signal(int, float, float)
+    pointRequested = Signal(float, float)
+    hovered = Signal(float, float, float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.surface = None
+        self.plot = pg.PlotWidget(self, background="w")
+        self.plot_item: pg.PlotItem = self.plot.getPlotItem()
+        self.view_box: pg.ViewBox = self.plot_item.getViewBox()
+        self.view_box.setMenuEnabled(False)
+        self.view_box.setAspectLocked(False)
+        self.plot_item.showGrid(False, False)
+        self.plot_item.setTitle("")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.plot)
+
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-100)
+        self.plot_item.addItem(self.image)
+        self.colormap = pg.colormap.get("viridis")
+        self.color_bar = pg.ColorBarItem(values=(0, 1), colorMap=self.colormap,
+                                         interactive=False, width=14)
+        self.color_bar.setImageItem(self.image, insert_in=self.plot_item)
+        self.contours = pg.PlotDataItem(pen=pg.mkPen(255, 255, 255, 120, width=1),
+                                        connect="pairs")
+        self.contours.setZValue(-50)
+        self.plot_item.addItem(self.contours)
+        self.minima = pg.ScatterPlotItem(symbol="x", size=15, pen=pg.mkPen("k", width=1),
+                                         brush=pg.mkBrush("#ffffff"))
+        self.saddles = pg.ScatterPlotItem(symbol="d", size=11, pen=pg.mkPen("k", width=1),
+                                          brush=pg.mkBrush("#ffffff"))
+        for item in (self.minima, self.saddles):
+            item.setZValue(5)
+            self.plot_item.addItem(item)
+        self.legend = self.plot_item.addLegend(offset=(-6, -6), labelTextSize="8pt",
+                                               labelTextColor="#202020",
+                                               pen=pg.mkPen("#888888", width=1),
+                                               brush=pg.mkBrush(255, 255, 255, 220))
+        self._legend_keys = [("minimum", self.minima), ("saddle", self.saddles)]
+        self.paths: list[pg.PlotDataItem] = []
+        self.starts: list[pg.TargetItem] = []
+        self.current = pg.ScatterPlotItem(size=9, pen=pg.mkPen("k", width=1))
+        self.current.setZValue(20)
+        self.plot_item.addItem(self.current)
+        self._overlays: list[pg.GraphicsObject] = []
+        self._cache: list[tuple[int, np.ndarray]] = []
+        self._pixel = 1.0
+        self._colors: list[str] = []
+        self._image_shift = 0.0
+        self._log = False
+        self._grid_z: np.ndarray | None = None
+
+        scene = self.plot.scene()
+        scene.sigMouseClicked.connect(self._on_click)
+        scene.sigMouseMoved.connect(self._on_move)
+
+    # ------------------------------------------------------------------ surface
+    def set_surface(self, surface) -> None:
+        """Draw ``surface`` (image, contours, critical points, axis labels) and fit the view."""
+        self.surface = surface
+        z, rect, log, label, shift = surface_image(surface)
+        self._grid_z, self._log, self._image_shift = z, log, shift
+        zmin, zmax = float(z.min()), float(z.max())
+        if zmax <= zmin:
+            zmax = zmin + 1.0
+        self.image.setImage(z, levels=(zmin, zmax), autoLevels=False)
+        self.image.setRect(QRectF(*rect))
+        self.color_bar.setLevels((zmin, zmax))
+        self.color_bar.axis.setLabel(label)
+        x0, x1, y0, y1 = surface.view
+        seg = contour_segments(z, np.linspace(x0, x1, z.shape[1]), np.linspace(y0, y1, z.shape[0]),
+                               np.linspace(zmin, zmax, N_CONTOURS + 2)[1:-1])
+        self.contours.setData(seg[:, 0], seg[:, 1])
+        mins, sads = surface.minima, surface.saddles
+        self.minima.setData([c.x for c in mins], [c.y for c in mins])
+        self.saddles.setData([c.x for c in sads], [c.y for c in sads])
+        xn, yn = surface.axis_names
+        self.plot_item.setLabel("bottom", xn)
+        self.plot_item.setLabel("left", yn)
+        self.plot_item.setTitle(surface.title or surface.name, size="10pt")
+        self._pixel = max(x1 - x0, y1 - y0) / 1000.0
+        self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in self._cache]
+
+    def loss_at(self, x: float, y: float) -> float:
+        if self.surface is None:
+            return float("nan")
+        with np.errstate(all="ignore"):
+            return float(self.surface.value(np.array([[x, y]], dtype=float))[0])
+
+    # ------------------------------------------------------------------ runs
+    def set_runs(self, labels: Sequence[str], colors: Sequence[str],
+                 starts: Sequence[tuple[float, float]]) -> None:
+        """One trajectory, start marker and legend entry per simulated run."""
+        for item in self.paths + self.starts:
+            self.plot_item.removeItem(item)
+        self.legend.clear()
+        self.paths, self.starts, self._colors = [], [], list(colors)
+        for i, (label, color, start) in enumerate(zip(labels, colors, starts)):
+            path = pg.PlotDataItem(pen=pg.mkPen(color, width=1), name=label)
+            path.setZValue(10)
+            self.plot_item.addItem(path)
+            self.paths.append(path)
+            target = pg.TargetItem(pos=start, size=13, symbol="o", movable=True,
+                                   pen=pg.mkPen("k", width=1), brush=pg.mkBrush(color),
+                                   hoverBrush=pg.mkBrush("#ffffff"))
+            target.setZValue(15)
+            target.setToolTip(f"start of {label}: drag to move it")
+            target.sigPositionChangeFinished.connect(
+                lambda t, i=i: self._on_drag_finished(i, t))
+            self.plot_item.addItem(target)
+            self.starts.append(target)
+        for text, item in self._legend_keys:
+            self.legend.addItem(item, text)
+        self.current.setData([], [])
+        self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in labels]
+
+    def _thinned(self, i: int, theta: np.ndarray) -> np.ndarray:
+        """Indices to draw of run ``i``'s path ``theta`` (n, 2), extended incrementally."""
+        done, idx = self._cache[i]
+        n = len(theta)
+        if n < done or done == 0:
+            idx = thin_indices(theta, self._pixel, 10 ** 9)
+        elif n > done:
+            tail = thin_indices(theta[done - 1:], self._pixel, 10 ** 9)[1:] + (done - 1)
+            idx = np.concatenate((idx, tail))
+        self._cache[i] = (n, idx)
+        return idx
+
+    def update_frame(self, thetas: Sequence[np.ndarray], upto: int | None = None) -> None:
+        """Draw each run's path ``thetas[i]`` (rows 0..n, (n+1, 2)) up to row ``upto``
+        (default: all rows) with its current-position marker."""
+        cur_x, cur_y, brushes = [], [], []
+        for i, theta in enumerate(thetas):
+            if not len(theta):
+                self.paths[i].setData([], [])
+                continue
+            idx = self._thinned(i, theta)
+            end = len(theta) - 1 if upto is None else min(upto, len(theta) - 1)
+            idx = idx[: np.searchsorted(idx, end, side="right")]
+            if not len(idx) or idx[-1] != end:
+                idx = np.append(idx, end)
+            if len(idx) > MAX_DRAWN_POINTS:
+                stride = -(-len(idx) // MAX_DRAWN_POINTS)
+                idx = np.append(idx[:-1:stride], end)
+            pts = theta[idx]
+            self.paths[i].setData(pts[:, 0], pts[:, 1])
+            cur_x.append(theta[end, 0])
+            cur_y.append(theta[end, 1])
+            brushes.append(pg.mkBrush(self._colors[i]))
+        self.current.setData(cur_x, cur_y, brush=brushes)
+
+    # ------------------------------------------------------------------ overlays
+    def add_overlay(self, item) -> None:
+        """Add a graphics item drawn in data coordinates (for analysis tools)."""
+        self._overlays.append(item)
+        self.plot_item.addItem(item)
+
+    def remove_overlay(self, item) -> None:
+        if item in self._overlays:
+            self._overlays.remove(item)
+            self.plot_item.removeItem(item)
+
+    def clear_overlays(self) -> None:
+        for item in list(self._overlays):
+            self.remove_overlay(item)
+
+    # ------------------------------------------------------------------ coordinates
+    def data_to_widget(self, x: float, y: float):
+        """The viewport pixel (QPoint) of data point (x, y)."""
+        scene_pt = self.view_box.mapViewToScene(QPointF(x, y))
+        return self.plot.mapFromScene(scene_pt)
+
+    def _in_view_box(self, scene_pos) -> bool:
+        return self.view_box.sceneBoundingRect().contains(scene_pos)
+
+    def _on_click(self, ev) -> None:
+        pos = ev.scenePos()
+        if not self._in_view_box(pos):
+            return
+        for t in self.starts:  # clicks on a start marker belong to the marker
+            if t.sceneBoundingRect().contains(pos):
+                return
+        p = self.view_box.mapSceneToView(pos)
+        if ev.button() == Qt.MouseButton.LeftButton:
+            self.startRequested.emit(float(p.x()), float(p.y()))
+        elif ev.button() == Qt.MouseButton.RightButton:
+            self.pointRequested.emit(float(p.x()), float(p.y()))
+
+    def _on_move(self, scene_pos) -> None:
+        if not self._in_view_box(scene_pos):
+            return
+        p = self.view_box.mapSceneToView(scene_pos)
+        x, y = float(p.x()), float(p.y())
+        self.hovered.emit(x, y, self.loss_at(x, y))
+
+    def _on_drag_finished(self, i: int, target) -> None:
+        p = target.pos()
+        self.startDragged.emit(i, float(p.x()), float(p.y()))

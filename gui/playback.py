@@ -1,0 +1,205 @@
+"""Playback: a frame-budgeted stepper (no Qt) and the playback bar (buttons, speed, step
+limit, timeline, run status).
+
+``Stepper.advance_frame`` moves a Simulation at most ``speed`` steps, in chunks sized from
+the measured cost per step, and stops once about ``budget`` seconds are spent or the step
+limit is reached, so a frame's work stays bounded at any speed.
+"""
+from __future__ import annotations
+
+import html
+import math
+import time
+from typing import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
+                               QSpinBox, QVBoxLayout, QWidget)
+
+MAX_SPEED = 10_000
+MAX_STEPS = 10_000_000
+FRAME_BUDGET_S = 0.010
+SPEED_TICKS = 40  # slider positions: speed = round(10 ** (tick / 10))
+
+
+def speed_for_tick(tick: int) -> int:
+    return int(round(10 ** (tick * math.log10(MAX_SPEED) / SPEED_TICKS)))
+
+
+def tick_for_speed(speed: int) -> int:
+    speed = min(max(int(speed), 1), MAX_SPEED)
+    return int(round(math.log10(speed) * SPEED_TICKS / math.log10(MAX_SPEED)))
+
+
+class Stepper:
+    """Advances a simulation frame by frame within a time budget (plain Python, no Qt)."""
+
+    def __init__(self, speed: int = 10, limit: int = 1000, budget: float = FRAME_BUDGET_S,
+                 clock=time.perf_counter):
+        self.speed, self.limit, self.budget, self.clock = speed, limit, budget, clock
+        self._seconds_per_step = 2e-5
+
+    def remaining(self, sim) -> int:
+        return max(0, self.limit - sim.step) if sim.live.any() else 0
+
+    def advance_frame(self, sim) -> int:
+        """Advance ``sim`` by up to ``speed`` steps (never past ``limit``) within the budget.
+        Returns the steps done (0 when finished: limit reached or every run stopped)."""
+        want = min(self.speed, self.remaining(sim))
+        done, t0 = 0, self.clock()
+        while done < want:
+            spent = self.clock() - t0
+            if done and spent >= self.budget:
+                break
+            chunk = int((self.budget - spent) / self._seconds_per_step)
+            chunk = max(1, min(chunk, want - done))
+            t1 = self.clock()
+            did = sim.advance(chunk)
+            dt = self.clock() - t1
+            if did:
+                self._seconds_per_step = 0.5 * self._seconds_per_step + 0.5 * max(dt / did, 1e-7)
+            done += did
+            if did < chunk:  # every run stopped
+                break
+        return done
+
+
+class PlaybackBar(QWidget):
+    """Play/Pause, Step, Reset, speed, step limit, current step, timeline and run status.
+
+    Signals: ``playClicked``, ``stepClicked``, ``resetClicked``, ``speedChanged(int)``,
+    ``limitChanged(int)``, ``timelineMoved(int)`` (the user scrubbed to a step).
+    """
+
+    playClicked = Signal()
+    stepClicked = Signal()
+    resetClicked = Signal()
+    speedChanged = Signal(int)
+    limitChanged = Signal(int)
+    timelineMoved = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.play_button = QPushButton("▶ Play", self)
+        self.play_button.setToolTip("Play / pause the race (Space)")
+        self.step_button = QPushButton("Step ›", self)
+        self.step_button.setToolTip("Advance every run by exactly one step (→)")
+        self.reset_button = QPushButton("⟲ Reset", self)
+        self.reset_button.setToolTip("Back to step 0 (R)")
+        for b in (self.play_button, self.step_button, self.reset_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space and → stay window shortcuts
+        self.play_button.setMinimumWidth(self.play_button.fontMetrics().horizontalAdvance(
+            "❚❚ Pause") + 24)
+        self.speed_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.speed_slider.setRange(0, SPEED_TICKS)
+        self.speed_slider.setFixedWidth(130)
+        self.speed_slider.setToolTip("Steps per frame, 1 to 10,000 (logarithmic)")
+        self.speed_label = QLabel(self)
+        self.speed_label.setMinimumWidth(self.speed_label.fontMetrics().horizontalAdvance(
+            "10000 steps/frame") + 6)
+        self.limit_spin = QSpinBox(self)
+        self.limit_spin.setRange(1, MAX_STEPS)
+        self.limit_spin.setGroupSeparatorShown(True)
+        self.limit_spin.setToolTip("Playback stops at this step (the experiment's 'steps')")
+        self.limit_spin.setKeyboardTracking(False)
+        self.step_label = QLabel("step 0", self)
+        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance(
+            "step 1,000,000 of 1,000,000") + 6)
+        self.timeline = QSlider(Qt.Orientation.Horizontal, self)
+        self.timeline.setRange(0, 0)
+        self.timeline.setToolTip("Scrub back to any recorded step")
+        self.status_label = QLabel(self)
+        self.status_label.setTextFormat(Qt.TextFormat.RichText)
+        self.status_label.setWordWrap(True)
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                        QSizePolicy.Policy.Preferred)
+
+        row1 = QHBoxLayout()
+        row1.setContentsMargins(0, 0, 0, 0)
+        for w in (self.play_button, self.step_button, self.reset_button):
+            row1.addWidget(w)
+        row1.addSpacing(12)
+        row1.addWidget(QLabel("Speed", self))
+        row1.addWidget(self.speed_slider)
+        row1.addWidget(self.speed_label)
+        row1.addSpacing(12)
+        row1.addWidget(QLabel("Stop at step", self))
+        row1.addWidget(self.limit_spin)
+        row1.addStretch(1)
+        row2 = QHBoxLayout()
+        row2.setContentsMargins(0, 0, 0, 0)
+        row2.addWidget(self.step_label)
+        row2.addWidget(self.timeline, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 2, 6, 2)
+        lay.setSpacing(2)
+        lay.addLayout(row1)
+        lay.addLayout(row2)
+        lay.addWidget(self.status_label)
+
+        self.play_button.clicked.connect(self.playClicked)
+        self.step_button.clicked.connect(self.stepClicked)
+        self.reset_button.clicked.connect(self.resetClicked)
+        self.speed_slider.valueChanged.connect(self._on_speed)
+        self.limit_spin.valueChanged.connect(self.limitChanged)
+        self.timeline.valueChanged.connect(self._on_timeline)
+        self.set_speed(10)
+
+    # ------------------------------------------------------------------ state in
+    def set_speed(self, speed: int) -> None:
+        self.speed_slider.setValue(tick_for_speed(speed))
+        self._on_speed(self.speed_slider.value())
+
+    def speed(self) -> int:
+        return speed_for_tick(self.speed_slider.value())
+
+    def set_limit(self, steps: int) -> None:
+        self.limit_spin.blockSignals(True)
+        self.limit_spin.setValue(int(steps))
+        self.limit_spin.blockSignals(False)
+
+    def set_playing(self, playing: bool) -> None:
+        self.play_button.setText("❚❚ Pause" if playing else "▶ Play")
+
+    def set_runnable(self, ok: bool) -> None:
+        self.play_button.setEnabled(ok)
+        self.step_button.setEnabled(ok)
+
+    def set_position(self, shown: int, newest: int, limit: int) -> None:
+        """The timeline spans 0..newest with the handle at ``shown``."""
+        self.timeline.blockSignals(True)
+        self.timeline.setRange(0, max(newest, 0))
+        self.timeline.setValue(shown)
+        self.timeline.blockSignals(False)
+        if shown == newest:
+            self.step_label.setText(f"step {newest:,} / {limit:,}")
+        else:
+            self.step_label.setText(f"step {shown:,} of {newest:,}")
+
+    def set_status(self, labels: Sequence[str], colors: Sequence[str],
+                   statuses: Sequence[str], problem: str = "") -> None:
+        """One coloured entry per run: running / converged at step k / diverged at step k;
+        ``problem`` (why nothing can run) is shown in red instead when given."""
+        if problem:
+            self.status_label.setText(
+                f"<span style='color:#c00000'><b>Cannot run:</b> {html.escape(problem)}</span>")
+            return
+        parts = []
+        for label, color, status in zip(labels, colors, statuses):
+            if status.startswith("diverged"):
+                st = f"<b style='color:#c00000'>✗ {html.escape(status)}</b>"
+            elif status.startswith("converged"):
+                st = f"<b style='color:#007a33'>✓ {html.escape(status)}</b>"
+            else:
+                st = html.escape(status)
+            parts.append(f"<span style='color:{color}'>■</span> {html.escape(label)}: {st}")
+        self.status_label.setText("&nbsp;&nbsp; ".join(parts))
+
+    # ------------------------------------------------------------------ internals
+    def _on_speed(self, tick: int) -> None:
+        s = speed_for_tick(tick)
+        self.speed_label.setText(f"{s:,} step{'s' if s != 1 else ''}/frame")
+        self.speedChanged.emit(s)
+
+    def _on_timeline(self, value: int) -> None:
+        self.timelineMoved.emit(int(value))

@@ -1,0 +1,236 @@
+"""Plots over the step axis: loss, gradient norm, σ per parameter, learning rates.
+
+Four stacked plots share one step axis (linked x). Each run has the same colour as on the
+map. The y axes are logarithmic: the plots keep log₁₀ of every recorded value in buffers
+that are only extended with the new steps of each frame (pyqtgraph's own log mode would
+recompute the whole history every frame), and the curves get all of it; the PlotItems thin
+it for display only (peak downsampling and clip-to-view). A vertical cursor line marks the
+shown step; hovering over a plot lists the values of every run at the step under the mouse.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+DASH = Qt.PenStyle.DashLine
+DOT = Qt.PenStyle.DotLine
+
+
+@dataclass(frozen=True)
+class RunStyle:
+    """How one run is drawn: label, colour and which curves it has."""
+
+    label: str
+    color: str
+    has_sigma: bool
+    has_lr: bool
+    adaptive_rate: bool  # η^t/σ^t (or Rprop's Δ) differs from η^t and is worth a curve
+
+
+# (key, title, y label)
+PANELS = (
+    ("loss", "Loss L(θ<sup>t</sup>)", "loss"),
+    ("grad_norm", "Gradient norm ‖g<sup>t</sup>‖", "‖g‖"),
+    ("sigma", "σ per parameter: σ₁ solid, σ₂ dashed", "σ"),
+    ("lr", "η<sup>t</sup> solid; η<sup>t</sup>/σ<sup>t</sup>: θ₁ dashed, θ₂ dotted", "rate"),
+)
+
+
+class _LogSeries:
+    """log₁₀ of a growing recorded array, extended incrementally: ``update(values)`` with the
+    full array (n,) returns a view of length n. Non-positive values become nan (gaps)."""
+
+    def __init__(self):
+        self.buf = np.empty(0)
+        self.n = 0
+
+    def update(self, values: np.ndarray) -> np.ndarray:
+        n = len(values)
+        if n < self.n:
+            self.n = 0
+        if n > len(self.buf):
+            new = np.empty(max(n, 2 * len(self.buf), 1024))
+            new[: self.n] = self.buf[: self.n]
+            self.buf = new
+        if n > self.n:
+            with np.errstate(all="ignore"):
+                part = np.log10(values[self.n:n])
+            part[~np.isfinite(part)] = np.nan
+            self.buf[self.n:n] = part
+            self.n = n
+        return self.buf[:n]
+
+
+_STEPS = np.arange(0, dtype=float)
+
+
+def _steps(n: int) -> np.ndarray:
+    """0..n−1 as floats (a view of a shared, growing array)."""
+    global _STEPS
+    if n > len(_STEPS):
+        _STEPS = np.arange(max(n, 2 * len(_STEPS)), dtype=float)
+    return _STEPS[:n]
+
+
+class RunPlots(QWidget):
+    """The four step plots. ``update_frame(histories, upto)`` redraws from run histories
+    (engine.simulation.RunHistory or anything with loss/grad_norm/sigma/lr/eff_lr arrays)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.layout_widget = pg.GraphicsLayoutWidget(self)
+        self.layout_widget.setBackground("w")
+        self.readout = QLabel("Hover over a plot to read the values at a step.", self)
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setWordWrap(True)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout.setMinimumHeight(self.readout.fontMetrics().height() * 2 + 6)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.layout_widget, 1)
+        lay.addWidget(self.readout)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.cursors: dict[str, pg.InfiniteLine] = {}
+        first = None
+        for row, (key, title, ylabel) in enumerate(PANELS):
+            p = self.layout_widget.addPlot(row=row, col=0)
+            p.setTitle(title, size="9pt")
+            p.titleLabel.setMinimumWidth(10)  # a narrow panel clips the title, not the plot
+            p.setLabel("left", ylabel)
+            p.setLabel("bottom", "step t")
+            for side in ("left", "bottom"):
+                p.getAxis(side).enableAutoSIPrefix(False)
+            p.getAxis("left").setLogMode(True)  # the curves get log₁₀ values (see _LogSeries)
+            p.setDownsampling(auto=True, mode="peak")
+            p.setClipToView(True)
+            p.showGrid(x=True, y=True, alpha=0.25)
+            p.getViewBox().setMenuEnabled(False)
+            p.hideButtons()
+            if first is None:
+                first = p
+            else:
+                p.setXLink(first)
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#444444", width=1,
+                                                                           style=DASH))
+            line.setZValue(50)
+            p.addItem(line, ignoreBounds=True)
+            self.plots[key], self.cursors[key] = p, line
+        self.curves: list[dict[str, list[pg.PlotDataItem]]] = []
+        self.styles: list[RunStyle] = []
+        self._histories: Sequence = ()
+        self._upto: int | None = None
+        self.layout_widget.scene().sigMouseMoved.connect(self._on_move)
+
+    def set_runs(self, styles: Sequence[RunStyle]) -> None:
+        for curves in self.curves:
+            for key, items in curves.items():
+                for c in items:
+                    self.plots[key].removeItem(c)
+        self.styles = list(styles)
+        self.curves = []
+        self._series: list[list[tuple[pg.PlotDataItem, _LogSeries, Callable]]] = []
+        self._drawn_rows: list[int] = []
+        for s in self.styles:
+            pen = pg.mkPen(s.color, width=1)
+            dashed = pg.mkPen(s.color, width=1, style=DASH)
+            dotted = pg.mkPen(s.color, width=1, style=DOT)
+            sources = [("loss", pen, lambda h: h.loss),
+                       ("grad_norm", pen, lambda h: h.grad_norm)]
+            if s.has_sigma:
+                sources += [("sigma", pen, lambda h: h.sigma[:, 0]),
+                            ("sigma", dashed, lambda h: h.sigma[:, 1])]
+            if s.has_lr:
+                sources.append(("lr", pen, lambda h: h.lr))
+            if s.adaptive_rate:
+                sources += [("lr", dashed, lambda h: h.eff_lr[:, 0]),
+                            ("lr", dotted, lambda h: h.eff_lr[:, 1])]
+            c: dict[str, list[pg.PlotDataItem]] = {k: [] for k, _, _ in PANELS}
+            series = []
+            for key, p, get in sources:
+                item = self._curve(key, p)
+                c[key].append(item)
+                series.append((item, _LogSeries(), get))
+            self.curves.append(c)
+            self._series.append(series)
+            self._drawn_rows.append(-1)
+        self._histories = ()
+        self._x_auto = False  # the first 10 steps show on a 0..10 axis, then x follows the data
+        self.plots["loss"].setXRange(0, 10, padding=0.02)
+
+    def _curve(self, key: str, pen) -> pg.PlotDataItem:
+        item = pg.PlotDataItem(pen=pen, connect="finite")
+        self.plots[key].addItem(item)  # addItem applies the plot's downsampling/clipToView
+        return item
+
+    def update_frame(self, histories: Sequence, upto: int | None = None,
+                     exact: bool = True) -> None:
+        """Redraw the curves from ``histories[i]`` (full arrays; only runs with new rows are
+        touched) and put the cursor at ``upto`` (default: the newest step). With ``exact``
+        False (during playback) a long curve is re-set only once it has grown by a thousandth
+        of its length, less than a pixel at full view."""
+        self._histories, self._upto = histories, upto
+        newest = 0
+        for i, h in enumerate(histories):
+            n = len(h.loss)
+            newest = max(newest, n - 1)
+            drawn = self._drawn_rows[i]
+            if n == drawn or (not exact and 0 < drawn < n < drawn + drawn // 1000):
+                continue
+            x = _steps(n)
+            for item, series, get in self._series[i]:
+                item.setData(x, series.update(get(h)))
+            self._drawn_rows[i] = n
+        if not self._x_auto and newest > 10:
+            self.plots["loss"].enableAutoRange(axis="x")
+            self._x_auto = True
+        self.set_cursor(newest if upto is None else upto)
+
+    def set_cursor(self, step: int) -> None:
+        for line in self.cursors.values():
+            line.setValue(step)
+
+    @property
+    def cursor_step(self) -> float:
+        return float(self.cursors["loss"].value())
+
+    # ------------------------------------------------------------------ hover read-out
+    def values_at(self, key: str, step: int) -> list[str]:
+        """One rich-text line per run with its ``key`` values at ``step``."""
+        out = []
+        for s, h in zip(self.styles, self._histories):
+            if step < 0 or step >= len(h.loss):
+                continue
+            if key == "loss":
+                vals = f"{h.loss[step]:.5g}"
+            elif key == "grad_norm":
+                vals = f"{h.grad_norm[step]:.4g}"
+            elif key == "sigma":
+                if not s.has_sigma:
+                    continue
+                vals = f"σ₁={h.sigma[step, 0]:.4g}, σ₂={h.sigma[step, 1]:.4g}"
+            else:
+                parts = [f"η={h.lr[step]:.4g}"] if s.has_lr else []
+                if s.adaptive_rate:
+                    parts.append(f"eff=({h.eff_lr[step, 0]:.3g}, {h.eff_lr[step, 1]:.3g})")
+                if not parts:
+                    continue
+                vals = ", ".join(parts)
+            out.append(f"<span style='color:{s.color}'>■</span> {s.label}: {vals}")
+        return out
+
+    def _on_move(self, scene_pos) -> None:
+        for key, p in self.plots.items():
+            vb = p.getViewBox()
+            if vb.sceneBoundingRect().contains(scene_pos):
+                step = int(round(vb.mapSceneToView(scene_pos).x()))
+                lines = self.values_at(key, step)
+                name = {"loss": "loss", "grad_norm": "‖g‖", "sigma": "σ", "lr": "rates"}[key]
+                self.readout.setText(f"<b>step {step}</b> — {name}: " +
+                                     ("; ".join(lines) if lines else "no data"))
+                return
