@@ -174,6 +174,11 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self._load_session()
+        from gui.analysis_tools import install_analysis_tools
+        from gui.lecture import install_lecture_menu
+
+        install_lecture_menu(self)
+        install_analysis_tools(self)
 
     # ================================================================== layout
     def _build_layout(self) -> None:

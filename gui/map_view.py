@@ -8,6 +8,8 @@ stride if still too long. The recorded data itself is never touched.
 """
 from __future__ import annotations
 
+import math
+
 from typing import Sequence
 
 import numpy as np
@@ -298,6 +300,22 @@ class MapView(QWidget):
         scene_pt = self.view_box.mapViewToScene(QPointF(x, y))
         return self.plot.mapFromScene(scene_pt)
 
+    def tidy(self, x: float, y: float) -> tuple[float, float]:
+        """Round a clicked point to a power of ten below one pixel, so a start typed by a
+        click reads (0.5, 1.2) rather than (0.50013421, 1.19987) and stays within a pixel."""
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        rect = self.view_box.sceneBoundingRect()
+        out = []
+        for v, span, pixels in ((x, x1 - x0, rect.width()), (y, y1 - y0, rect.height())):
+            px = span / max(pixels, 1.0)
+            if not (px > 0 and math.isfinite(px)):
+                out.append(v)
+                continue
+            step = 10.0 ** math.floor(math.log10(px))
+            digits = max(0, -math.floor(math.log10(step)))
+            out.append(round(round(v / step) * step, digits))
+        return out[0], out[1]
+
     def _in_view_box(self, scene_pos) -> bool:
         return self.view_box.sceneBoundingRect().contains(scene_pos)
 
@@ -310,7 +328,7 @@ class MapView(QWidget):
                 return
         p = self.view_box.mapSceneToView(pos)
         if ev.button() == Qt.MouseButton.LeftButton:
-            self.startRequested.emit(float(p.x()), float(p.y()))
+            self.startRequested.emit(*self.tidy(float(p.x()), float(p.y())))
         elif ev.button() == Qt.MouseButton.RightButton:
             self.pointRequested.emit(float(p.x()), float(p.y()))
 
@@ -323,4 +341,4 @@ class MapView(QWidget):
 
     def _on_drag_finished(self, i: int, target) -> None:
         p = target.pos()
-        self.startDragged.emit(i, float(p.x()), float(p.y()))
+        self.startDragged.emit(i, *self.tidy(float(p.x()), float(p.y())))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Sequence
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
@@ -85,6 +85,11 @@ class RunEditor(QWidget):
         QShortcut(QKeySequence("Ctrl+D"), self, self.duplicate_selected)
         del_sc = QShortcut(QKeySequence.Delete, self.list, self.remove_selected)
         del_sc.setContext(Qt.WidgetShortcut)
+        QShortcut(QKeySequence(Qt.Key_Escape), self.list, self.list.clearSelection,
+                  context=Qt.WidgetShortcut)
+        self.target_label = QLabel(self)
+        self.target_label.setWordWrap(True)
+        self.target_label.setStyleSheet("color: #555; font-size: 11px;")
         buttons = QHBoxLayout()
         for b in (self.add_button, self.dup_button, self.remove_button):
             buttons.addWidget(b)
@@ -107,6 +112,13 @@ class RunEditor(QWidget):
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet("color: #555; font-size: 11px;")
+        self.hint = QLabel(self)
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #0b5394; font-size: 11px;")
+        self.hint.setToolTip("η compared with the optimal step 1/λ along each eigen-direction "
+                             "of the Hessian at the surface's minimum (lecture 002).")
+        self.hint.hide()
+        self._hint_provider = None
         self.hyper_box = QWidget(self)
         self.hyper_form = QFormLayout(self.hyper_box)
         self.hyper_form.setContentsMargins(0, 0, 0, 0)
@@ -143,6 +155,7 @@ class RunEditor(QWidget):
         self.form.addRow("Optimizer", self.optimizer_box)
         self.form.addRow(self.summary)
         self.form.addRow(self.hyper_box)
+        self.form.addRow(self.hint)
         self.form.addRow("Schedule", self.schedule_box)
         self.form.addRow(self.sched_params)
         self.form.addRow("Start (θ₁, θ₂)", start_row)
@@ -162,10 +175,17 @@ class RunEditor(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.list, 1)
+        lay.addWidget(self.target_label)
         lay.addLayout(buttons)
         lay.addWidget(scroll, 3)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        for box in (self.optimizer_box, self.schedule_box):
+            box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(14)
+            box.setMinimumWidth(120)  # long entries (formulas) must not widen the panel
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Expanding)
         self._show_current()
+        self._show_target()
 
     # ------------------------------------------------------------------ public interface
     def set_runs(self, runs: Sequence[RunConfig]) -> None:
@@ -173,6 +193,7 @@ class RunEditor(QWidget):
         self._runs = list(runs)
         self._field_errors = {}
         self._rebuild_list(select=0 if self._runs else None)
+        self._show_target()
 
     def runs(self) -> tuple[RunConfig, ...]:
         return tuple(self._runs)
@@ -199,6 +220,29 @@ class RunEditor(QWidget):
         if self._current in indices:
             self._show_current()
         self.runsChanged.emit()
+
+    def append_run(self, run: RunConfig) -> None:
+        """Add ``run`` (its label made unique) at the end, select it and emit runsChanged."""
+        label = unique_label(run.label, {r.label for r in self._runs})
+        self._runs.append(replace(run, label=label))
+        self._rebuild_list(select=len(self._runs) - 1)
+        self.runsChanged.emit()
+
+    def set_hint_provider(self, provider) -> None:
+        """``provider(run) -> str``: a note shown under the run's hyperparameters (e.g. η as
+        a multiple of η_opt); called whenever the run is shown or edited."""
+        self._hint_provider = provider
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        text = ""
+        if self._hint_provider is not None and 0 <= self._current < len(self._runs):
+            try:
+                text = self._hint_provider(self._runs[self._current]) or ""
+            except Exception:  # noqa: BLE001 - a hint must never break editing
+                text = ""
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
 
     def colors(self) -> list[str]:
         return [run_color(i, r.color) for i, r in enumerate(self._runs)]
@@ -248,7 +292,9 @@ class RunEditor(QWidget):
                 it.setToolTip("Tick to enable this run; untick to leave it out.")
                 self.list.addItem(it)
             if select is not None and 0 <= select < len(self._runs):
-                self.list.setCurrentRow(select)
+                # current (shown in the form) but not selected: map clicks move every run
+                # until the user selects some
+                self.list.setCurrentRow(select, QItemSelectionModel.NoUpdate)
         self._current = self.list.currentRow() if self._runs else -1
         self._show_current()
         self.selectionChanged.emit()
@@ -275,7 +321,18 @@ class RunEditor(QWidget):
     def _on_selection(self) -> None:
         self._current = self.list.currentRow()
         self._show_current()
+        self._show_target()
         self.selectionChanged.emit()
+
+    def _show_target(self) -> None:
+        sel = self.selected_indices()
+        if not sel:
+            self.target_label.setText("A click on the map starts every run there. Select runs "
+                                      "to move only those.")
+        else:
+            names = ", ".join(self._runs[i].label for i in sel)
+            self.target_label.setText(f"A click on the map starts only: {names} "
+                                      "(Esc: all runs).")
 
     def _on_item_changed(self, item: QListWidgetItem) -> None:
         i = self.list.row(item)
@@ -303,6 +360,7 @@ class RunEditor(QWidget):
         self.optimizer_box.setCurrentIndex(self.optimizer_box.findData(r.optimizer))
         self.summary.setText(OPTIMIZERS[r.optimizer].summary)
         self._build_hyper_fields(r)
+        self._show_hint()
         self.schedule_box.setCurrentIndex(self.schedule_box.findData(r.schedule.name))
         self._build_schedule_fields(r)
         if "start" not in errs:
@@ -406,6 +464,7 @@ class RunEditor(QWidget):
             hyper = dict(self._runs[self._current].hyper)
             hyper[name] = f.value()
             self._update(hyper=hyper)
+            self._show_hint()
         self.runsChanged.emit()
 
     def _on_optimizer(self, _index: int) -> None:

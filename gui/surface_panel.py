@@ -52,6 +52,9 @@ class SurfacePanel(QWidget):
         self.combo.addItem("Typed expression in x and y…", EXPRESSION)
         self.combo.setToolTip("The loss surface L(θ₁, θ₂) the runs descend.")
         self.combo.activated.connect(self._on_combo)
+        self.combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(16)
+        self.combo.setMinimumWidth(140)
 
         self.description = QLabel(self)
         self.description.setWordWrap(True)

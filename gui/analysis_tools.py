@@ -1,0 +1,125 @@
+"""Wires the analysis tools into the main window: the Analysis, LR sweep and 3-D tabs, the
+right-click point analysis on the map, gradient arrows at every run, and η as a multiple of
+η_opt in the run editor."""
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence
+
+from engine.experiment import RunConfig
+from gui.analysis_panel import AnalysisPanel, eta_multiple_text
+from gui.point_overlay import PointOverlay, RunGradientArrows
+from gui.sweep_panel import SweepPanel
+from gui.view3d import Surface3DView
+
+
+class AnalysisTools:
+    """Owns the analysis widgets of MainWindow ``win`` and keeps them in step with it."""
+
+    def __init__(self, win):
+        self.win = win
+        self.analysis = AnalysisPanel()
+        self.sweep = SweepPanel()
+        self.view3d = Surface3DView()
+        self.analysis_tab = win.add_tab(self.analysis, "Analysis")
+        self.sweep_tab = win.add_tab(self.sweep, "LR sweep")
+        self.view3d_tab = win.add_tab(self.view3d, "3-D")
+        plot_item = win.map_view.plot_item
+        self.point_overlay = PointOverlay(plot_item)
+        self.grad_arrows = RunGradientArrows(plot_item)
+        self.grad_arrows.set_visible(False)
+        self._surface_key = None
+        self._frames = 0
+
+        view = win.view_menu
+        view.addSeparator()
+        self.arrows_action = QAction("&Gradient arrows at every run", win, checkable=True)
+        self.arrows_action.setShortcut(QKeySequence("G"))
+        self.arrows_action.setStatusTip("Draw ∇L at each run's current position: normal to the "
+                                        "contour lines, pointing uphill")
+        self.arrows_action.toggled.connect(self._toggle_arrows)
+        view.addAction(self.arrows_action)
+        win.addAction(self.arrows_action)
+        clear = QAction("Clear &point analysis", win)
+        clear.setShortcut(QKeySequence("Ctrl+K"))
+        clear.setStatusTip("Remove the gradient and Hessian arrows drawn by a right-click")
+        clear.triggered.connect(self.point_overlay.clear)
+        view.addAction(clear)
+        win.addAction(clear)
+
+        win.map_view.pointRequested.connect(self.show_point)
+        self.analysis.pointActivated.connect(self.show_point)
+        self.sweep.runRequested.connect(self.add_run)
+        win.simulationRebuilt.connect(self.on_rebuilt)
+        win.frameDrawn.connect(self.on_frame)
+        win.tabs.currentChanged.connect(lambda _i: self.on_frame(win.shown_step()))
+        win.run_editor.set_hint_provider(self.eta_hint)
+        self.on_rebuilt()
+
+    # ------------------------------------------------------------------ reactions
+    def surface(self):
+        sim = self.win.simulation()
+        return sim.surface if sim is not None else self.win.surface_panel.surface()
+
+    def eta_hint(self, run: RunConfig) -> str:
+        surface = self.surface()
+        if surface is None or "lr" not in run.hyper:
+            return ""
+        return eta_multiple_text(surface, run.optimizer, run.hyper["lr"])
+
+    def show_point(self, x: float, y: float) -> None:
+        surface = self.surface()
+        if surface is None:
+            return
+        a = self.point_overlay.show(surface, x, y)
+        kind = f" ({a.kind})" if getattr(a, "kind", "") else ""
+        self.win.statusBar().showMessage(
+            f"At ({x:.4g}, {y:.4g}){kind}: arrows show the gradient (normal to the contour) and "
+            "the Hessian's eigenvectors scaled by their eigenvalues. Ctrl+K clears.", 10000)
+
+    def _toggle_arrows(self, on: bool) -> None:
+        self.grad_arrows.set_visible(on)
+        self.on_frame(self.win.shown_step())
+
+    def add_run(self, d: dict) -> None:
+        """A click on the sweep plot: that η as a new run on the map."""
+        lr = d["hyper"].get("lr", d["hyper"].get("step_init"))
+        run = RunConfig(f"{d['optimizer']} η={lr:.3g}", d["optimizer"], dict(d["hyper"]),
+                        tuple(d["start"]) if d.get("start") is not None else None)
+        self.win.run_editor.append_run(run)
+        self.win.statusBar().showMessage(f"Added a run with η = {lr:.4g} from the sweep.", 6000)
+
+    def on_rebuilt(self) -> None:
+        sim = self.win.simulation()
+        self.point_overlay.clear()
+        if sim is None:
+            return
+        colors = self.win._colors()
+        key = self.win.experiment().surface
+        if key != self._surface_key:  # costly: only when the surface changes
+            self._surface_key = key
+            self.analysis.table.set_surface(sim.surface)
+            self.view3d.set_surface(sim.surface)
+        self.analysis.step_size.set_simulation(sim, colors)
+        self.sweep.set_surface(sim.surface, start=sim.runs[0].start)
+        self.win.run_editor._show_hint()
+        self.on_frame(0)
+
+    def on_frame(self, _step: int) -> None:
+        sim = self.win.simulation()
+        if sim is None:
+            return
+        colors = self.win._colors()
+        if self.arrows_action.isChecked():
+            self.grad_arrows.update(sim.surface, sim.current_theta(), colors)
+        current = self.win.tabs.currentIndex()
+        self._frames += 1
+        playing = self.win.is_playing
+        if current == self.analysis_tab and (not playing or self._frames % 10 == 0):
+            self.analysis.refresh()
+        elif current == self.view3d_tab and (not playing or self._frames % 5 == 0):
+            self.view3d.set_trajectories([sim.history(i).theta for i in range(sim.n)], colors)
+
+
+def install_analysis_tools(win) -> AnalysisTools:
+    win.analysis_tools = AnalysisTools(win)
+    return win.analysis_tools
