@@ -69,6 +69,8 @@ def cmd_run(argv: list[str]) -> int:
         steps = args.steps if args.steps is not None else exp.steps
         sim = exp.simulation()
     except ExperimentError as exc:
+        if not exc.source and args.file is not None:  # e.g. raised while building the runs
+            exc = exc.located(str(args.file))
         print(f"error: {exc}", file=sys.stderr)
         return 2
     sim.run_to(steps)

@@ -288,6 +288,9 @@ def parse_run(entry: Any, index: int, labels: set[str]) -> RunConfig:
         schedule = make_schedule(entry.pop("schedule", None))
     except (KeyError, ValueError) as exc:
         raise ExperimentError(str(exc.args[0]), f"{where}.schedule") from None
+    if not spec.has_lr and schedule != CONSTANT:
+        raise ExperimentError(f"{opt} has no learning rate, so a schedule would have no effect; "
+                              "remove it", f"{where}.schedule")
     batch = entry.pop("batch_size", None)
     if batch is not None:
         batch = _int(batch, f"{where}.batch_size", 1)

@@ -70,7 +70,9 @@ class RunHistory:
     """The record of one run, rows 0..n (views into the simulation's buffers).
 
     theta (n+1, 2), loss (n+1,), grad (n+1, 2), grad_norm (n+1,), lr (n+1,), sigma (n+1, 2),
-    eff_lr (n+1, 2). Columns without meaning for the optimizer are nan.
+    eff_lr (n+1, 2). Columns without meaning for the optimizer hold placeholders (σ = 1 where
+    there is no σ, eff_lr = η^t for quickprop/newton, lr = nan for rprop): read them only where
+    the optimizer's ``OptimizerSpec`` has_sigma / eff / has_lr say so, as the CSV writer does.
     """
 
     theta: np.ndarray
@@ -217,6 +219,10 @@ class Simulation:
             with np.errstate(all="ignore"):
                 self._run_rows(c)
             self._check(r0, r0 + c)
+            if not self._live.any():  # the last run stopped inside this chunk: end there
+                self.rows = max(r0, max(s for s in self.stop_step if s is not None) + 1)
+                done += self.rows - r0
+                break
             done += c
         return done
 
