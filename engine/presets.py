@@ -7,9 +7,19 @@ from pathlib import Path
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
 
+#: the lecture's experiments in the order the lecture digest lists them
+LECTURE_ORDER = (
+    "stuck-large-gradient", "tiny-learning-rate", "adagrad-explodes", "adagrad-decay",
+    "crescent-rmsprop", "quadratic-step-sizes", "batch-size", "saddle-escape",
+    "momentum-rolls-over", "flat-vs-sharp", "warmup", "second-order", "second-order-rosenbrock",
+    "momentum-vs-nesterov", "no-spoiler", "spoiler",
+)
+
 
 def preset_names() -> list[str]:
-    return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
+    """Every preset: the lecture's in lecture order, then any others alphabetically."""
+    found = {p.stem for p in PRESET_DIR.glob("*.toml")}
+    return [n for n in LECTURE_ORDER if n in found] + sorted(found - set(LECTURE_ORDER))
 
 
 def preset_path(name: str) -> Path:

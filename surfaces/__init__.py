@@ -9,7 +9,8 @@ from surfaces import classic as _classic  # noqa: F401  (registers)
 from surfaces import canyon as _canyon  # noqa: F401  (registers)
 from surfaces import test_functions as _test_functions  # noqa: F401  (registers)
 from surfaces import saddles as _saddles  # noqa: F401  (registers)
-from surfaces import data as _data  # noqa: F401
+from surfaces import groove as _groove  # noqa: F401  (registers)
+from surfaces import data as _data  # noqa: F401  (registers)
 
 __all__ = [
     "CriticalPoint", "Param", "Surface", "SURFACES", "UnknownSurface", "as_points",

@@ -148,3 +148,105 @@ def test_spoiler_stops_separating_although_a_separator_exists():
     assert sim.surface.separates(np.array([2.0, -0.45]))
     _, nosp = run_preset("no-spoiler")
     assert np.linalg.norm(h.theta[-1] - nosp.history(0).theta[-1]) < 1e-3
+
+
+def canyon_across(name, h):
+    exp, sim = run_preset(name)
+    return sim.surface.across(h.theta)
+
+
+def test_stuck_large_gradient():
+    h = hist("stuck-large-gradient", "GD η=1e-2")
+    n = len(h.loss) - 1
+    tail = slice(int(0.9 * n), n + 1)
+    loss = h.loss[tail]
+    assert np.ptp(loss) / loss.mean() < 0.01
+    assert h.grad_norm[tail].min() > 390
+    u = canyon_across("stuck-large-gradient", h)[tail]
+    assert np.all(np.sign(u[1:]) == -np.sign(u[:-1]))
+
+
+def test_tiny_learning_rate():
+    h = hist("tiny-learning-rate", "GD η=1e-7")
+    assert len(h.loss) == 100_001
+    assert np.all(np.diff(h.theta[:, 0]) <= 0) and np.all(np.diff(h.theta[:, 1]) <= 0)
+    u = canyon_across("tiny-learning-rate", h)
+    assert 0 < int(np.argmax(np.abs(u) < 0.25)) < 60_000
+    assert h.theta[-1, 0] < 3.0
+    assert np.hypot(*h.theta[-1]) > 2.5
+
+
+def test_adagrad_explodes():
+    h = hist("adagrad-explodes", "Adagrad η=0.08")
+    d = np.hypot(h.theta[:, 0], h.theta[:, 1])
+    assert d[2000] < 0.2 and d[-1] < 0.01
+    u = canyon_across("adagrad-explodes", h)
+    idx = np.flatnonzero(np.abs(u) > 0.5)
+    idx = idx[idx > 5000]
+    groups = np.split(idx, np.flatnonzero(np.diff(idx) > 50) + 1)
+    assert len(groups) >= 3
+    sig = h.sigma[:, 1]
+    for g in groups:
+        s = int(g[0])
+        assert sig[s - 1] < sig[s - 1000]
+        assert sig[int(g[-1])] > sig[s - 1]
+
+
+def test_adagrad_decay():
+    h = hist("adagrad-decay", "Adagrad η=0.5/√(t+1)")
+    assert np.hypot(*h.theta[-1]) < 0.05
+    u = canyon_across("adagrad-decay", h)
+    assert np.abs(u[2000:]).max() < 1e-3
+    eff = h.eff_lr[:, 1]
+    assert np.all(np.diff(eff[1:]) <= 1e-12 * eff[1:-1])
+
+
+def test_saddle_escape():
+    exp, sim = run_preset("saddle-escape")
+    stuck = hist("saddle-escape", "GD on the axis")
+    assert np.hypot(*stuck.theta[-1]) < 1e-12 and stuck.grad_norm[-1] < 1e-12
+    for label in ("GD + gradient noise", "GD off the axis", "Momentum off the axis"):
+        end = hist("saddle-escape", label).theta[-1]
+        assert min(np.hypot(end[0] - 1, end[1]), np.hypot(end[0] + 1, end[1])) < 0.05, label
+    for label, step in (("GD off the axis", 23), ("Momentum off the axis", 11)):
+        h = hist("saddle-escape", label)
+        assert int(np.argmax(np.abs(h.theta[:, 0]) > 0.5)) == step
+
+
+def test_momentum_rolls_over():
+    gd, mom = hist("momentum-rolls-over", "GD"), hist("momentum-rolls-over", "Momentum")
+    assert abs(gd.theta[-1, 0] - 4.913) < 1e-3
+    assert gd.grad_norm[-1] < 1e-10 and gd.loss[-1] > 1.2
+    assert mom.theta[-1, 0] < 1.0 and mom.loss[-1] < 0.05
+
+
+def test_flat_vs_sharp():
+    exp, sim = run_preset("flat-vs-sharp")
+    surf = sim.surface
+    sharp = [m for m in surf.minima if "sharp" in m.note][0]
+    for i, run in enumerate(sim.runs):
+        end = sim.history(i).theta[-1]
+        test_loss = surf.test_value(end[None, :])[0]
+        if run.label.startswith("large"):
+            assert np.hypot(end[0] - sharp.x, end[1] - sharp.y) < 0.01, run.label
+            assert test_loss > -0.3, run.label
+        else:
+            assert end[0] < -0.8 and test_loss < -0.8, run.label
+
+
+def test_warmup():
+    plain = hist("warmup", "Adam, no warm-up")
+    assert np.hypot(plain.theta[-1, 0], plain.theta[-1, 1] + 2) < 0.05
+    assert np.abs(plain.theta[1:, 1]).min() > 0.2
+    for label in ("Adam, linear warm-up", "Adam, Transformer schedule"):
+        h = hist("warmup", label)
+        assert np.abs(h.theta[:, 1]).max() < 0.1, label
+        assert np.hypot(*h.theta[-1]) < 0.05 and h.loss[-1] < -0.19, label
+        assert h.lr.max() == pytest.approx(0.3), label
+
+
+def test_every_lecture_experiment_has_its_preset():
+    from engine.presets import LECTURE_ORDER
+
+    assert set(LECTURE_ORDER) <= set(preset_names())
+    assert len(LECTURE_ORDER) == 16
