@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 4)
+        self.splitter.setSizes([560, 440])  # the map gets the larger share from the start
         self.splitter.setChildrenCollapsible(False)
         self.map_view.setMinimumWidth(320)
         self.tabs.setMinimumWidth(300)
@@ -344,6 +345,8 @@ class MainWindow(QMainWindow):
             self.surface_panel.set_config(exp.surface, exp.batch_size, exp.seed)
             self.playback.set_limit(exp.steps)
             self.stepper.limit = exp.steps
+            # a whole run plays in about ten seconds at 60 frames per second
+            self.playback.set_speed(max(1, round(exp.steps / 600)))
             self._show_description()
         finally:
             self._loading = False

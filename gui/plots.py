@@ -41,6 +41,15 @@ PANELS = (
 )
 
 
+class DecadeAxis(pg.AxisItem):
+    """A log axis that labels only whole decades (10⁻², 10⁻¹, 1, ...): in a short plot the
+    minor labels (2·10¹, 3·10¹, ...) would overlap. The minor tick marks stay."""
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        out = super().logTickStrings(values, scale, spacing)
+        return [s if abs(v - round(v)) < 1e-9 else "" for v, s in zip(values, out)]
+
+
 class _LogSeries:
     """log₁₀ of a growing recorded array, extended incrementally: ``update(values)`` with the
     full array (n,) returns a view of length n. Non-positive values become nan (gaps)."""
@@ -99,7 +108,8 @@ class RunPlots(QWidget):
         self.cursors: dict[str, pg.InfiniteLine] = {}
         first = None
         for row, (key, title, ylabel) in enumerate(PANELS):
-            p = self.layout_widget.addPlot(row=row, col=0)
+            p = self.layout_widget.addPlot(row=row, col=0,
+                                           axisItems={"left": DecadeAxis("left")})
             p.setTitle(title, size="9pt")
             p.titleLabel.setMinimumWidth(10)  # a narrow panel clips the title, not the plot
             p.setLabel("left", ylabel)
@@ -111,6 +121,9 @@ class RunPlots(QWidget):
             p.setClipToView(True)
             p.showGrid(x=True, y=True, alpha=0.25)
             p.getViewBox().setMenuEnabled(False)
+            # at least 1.5 decades tall, so a nearly constant curve (e.g. at step 0) still
+            # shows a labelled decade
+            p.getViewBox().setLimits(minYRange=1.5)
             p.hideButtons()
             if first is None:
                 first = p
