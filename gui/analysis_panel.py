@@ -6,14 +6,16 @@ what ``engine.analysis`` provides.
 """
 from __future__ import annotations
 
+import html
+
 import math
 from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHeaderView, QSplitter, QTableWidget, QTableWidgetItem,
+                               QTextBrowser, QVBoxLayout, QWidget)
 
 from engine.analysis import (CriticalPointInfo, find_critical_points, reference_loss,
                              run_rates, step_size_theory)
@@ -56,6 +58,9 @@ class CriticalPointTable(QTableWidget):
         self.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setToolTip("Critical points in the view (Newton on ∇L = 0 from a grid of seeds), "
+                        "classified by the Hessian's eigenvalues. Click a row to draw its "
+                        "gradient, eigenvectors and escape direction on the map.")
         self.points: list[CriticalPointInfo] = []
         self.cellClicked.connect(self._on_click)
         if surface is not None:
@@ -76,6 +81,9 @@ class CriticalPointTable(QTableWidget):
                 if c.note:
                     item.setToolTip(c.note)
                 self.setItem(r, col, item)
+        rows = min(max(len(self.points), 1), 8)  # no tall empty table for one minimum
+        self.setMaximumHeight(self.horizontalHeader().height() + rows * self.rowHeight(0)
+                              + 2 * self.frameWidth() + 2 if self.points else 80)
         return self.points
 
     def minima(self) -> list[CriticalPointInfo]:
@@ -106,16 +114,20 @@ class StepSizePanel(QWidget):
         self.simulation = None
         self.colors: list[str] = []
         self.theory = None
-        self.text = QLabel()
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.text.setWordWrap(True)
+        self.text = QTextBrowser()
+        self.text.setFrameShape(QTextBrowser.Shape.NoFrame)
+        self.text.setMinimumHeight(60)
         self.plot = pg.PlotWidget(background="w")
         self.plot_item = self.plot.getPlotItem()
         self.plot_item.setLogMode(False, True)
         self.plot_item.setLabel("bottom", "step k")
-        self.plot_item.setLabel("left", "R_k = |L^(k+1) − L*| / |L^k − L*|")
+        self.plot_item.setLabel("left", "R<sub>k</sub> = |L<sup>k+1</sup> − L*| / |L<sup>k</sup> − L*|")
+        self.plot_item.setTitle("rate R<sub>k</sub>: measured (solid), predicted (dashed)",
+                                size="9pt")
+        self.plot_item.titleLabel.setMinimumWidth(10)  # a narrow panel clips the title only
         self.plot_item.showGrid(True, True, 0.3)
-        self.legend = self.plot_item.addLegend(offset=(-6, 6), labelTextSize="8pt")
+        self.legend = self.plot_item.addLegend(offset=(-6, -6), labelTextSize="8pt",
+                                               brush=pg.mkBrush(255, 255, 255, 210))
         self.measured: list[pg.PlotDataItem] = []
         self.predicted: list[pg.InfiniteLine] = []
         split = QSplitter(Qt.Orientation.Vertical)
@@ -141,6 +153,32 @@ class StepSizePanel(QWidget):
         self._loss_star = [math.nan] * n
         self.refresh(full=True)
 
+    def _theory_html(self, t, where: str, sim) -> str:
+        lam1, lam2 = (float(v) for v in t.eigenvalues)
+        e1, e2 = (float(v) for v in t.eta_opt)
+        head = (f"<b>Step-size theory</b> ({html.escape(where)}): λ₁ = {_fmt(lam1)}, "
+                f"λ₂ = {_fmt(lam2)}, κ = {_fmt(t.condition_number)}<br>"
+                f"η_opt per direction 1/λ: {_fmt(e1)}, {_fmt(e2)} · largest convergent "
+                f"step 2/λmax = {_fmt(t.eta_max)} · best single step 2/(λmax+λmin) = "
+                f"{_fmt(t.eta_best)}")
+        rows = []
+        for i, r in enumerate(sim.runs):
+            if r.optimizer != "gd":
+                continue
+            c1, c2 = (float(v) for v in t.contraction(r.lr))
+            color = self.colors[i] if i < len(self.colors) else "#000"
+            rows.append(f"<tr><td><span style='color:{color}'>■</span> "
+                        f"{html.escape(r.label)}</td><td>{_fmt(r.lr)}</td>"
+                        f"<td>{t.eta_multiple(r.lr):.3g}</td><td>{_fmt(c1)}, {_fmt(c2)}</td>"
+                        f"<td>{_fmt(t.predicted_rate(r.lr))}</td>"
+                        f"<td>{html.escape(t.regime(r.lr))}</td></tr>")
+        if not rows:
+            return head + "<br><i>Add a GD run to compare its predicted and measured rate.</i>"
+        return (head + "<table cellspacing='0' cellpadding='2' style='margin-top:4px'>"
+                "<tr><th align='left'>GD run</th><th>η</th><th>η/η_opt</th>"
+                "<th>|1 − ηλᵢ|</th><th>pred. R</th><th align='left'>regime</th></tr>"
+                + "".join(rows) + "</table>")
+
     def predicted_rates(self) -> dict[int, float]:
         """{run index: predicted R} for the GD runs (constant-η theory)."""
         sim, t = self.simulation, self.theory
@@ -160,12 +198,12 @@ class StepSizePanel(QWidget):
             return
         t = self.theory
         if t is not None and t.positive_definite:
-            gd = {r.label: r.lr for r in sim.runs if r.optimizer == "gd"}
             where = ("the quadratic" if t.point is None or hasattr(sim.surface, "eigenvalues")
                      else f"the Hessian at ({t.point[0]:.4g}, {t.point[1]:.4g})")
-            self.text.setText(f"Step-size theory ({where}):\n" + "\n".join(t.summary_lines(gd)))
-        else:
-            self.text.setText("No positive-definite Hessian at a known minimum: no step-size "
+            if full:
+                self.text.setHtml(self._theory_html(t, where, sim))
+        elif full:
+            self.text.setHtml("No positive-definite Hessian at a known minimum: no step-size "
                               "theory here. The measured rates are shown below.")
         for i in range(sim.n):
             h = sim.history(i)
@@ -189,8 +227,9 @@ class StepSizePanel(QWidget):
                     line = pg.InfiniteLine(pos=math.log10(rate), angle=0,
                                            pen=pg.mkPen(self.colors[i], width=1,
                                                         style=Qt.PenStyle.DashLine),
-                                           label=f"predicted {rate:.3g}",
-                                           labelOpts={"position": 0.9, "color": self.colors[i]})
+                                           label=f"{rate:.3g}",
+                                           labelOpts={"position": 0.04, "color": self.colors[i],
+                                                      "anchors": [(0, 1), (0, 1)]})
                     self.plot_item.addItem(line)
                     self.predicted.append(line)
 
@@ -214,7 +253,12 @@ class AnalysisPanel(QSplitter):
 
     def set_simulation(self, simulation, colors=None) -> None:
         self.table.set_surface(simulation.surface)
+        self.fit_table()
         self.step_size.set_simulation(simulation, colors)
+
+    def fit_table(self) -> None:
+        """Give the table just the height of its rows; the rest goes to the step sizes."""
+        self.setSizes([self.table.maximumHeight(), max(self.height(), 400)])
 
     def refresh(self) -> None:
         self.step_size.refresh()

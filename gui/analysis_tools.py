@@ -98,6 +98,7 @@ class AnalysisTools:
         if key != self._surface_key:  # costly: only when the surface changes
             self._surface_key = key
             self.analysis.table.set_surface(sim.surface)
+            self.analysis.fit_table()
             self.view3d.set_surface(sim.surface)
         self.analysis.step_size.set_simulation(sim, colors)
         self.sweep.set_surface(sim.surface, start=sim.runs[0].start)

@@ -69,6 +69,30 @@ def config_dir_default() -> Path:
     return Path(loc) if loc else Path.home() / ".descent-lab"
 
 
+def text_to_html(text: str) -> str:
+    """An experiment's plain-text description as HTML: blank lines separate paragraphs, lines
+    starting with "•" are list items (the lines after one continue it), other line breaks are
+    just wrapping."""
+    out = []
+    for block in text.strip().split("\n\n"):
+        items: list[str] = []
+        para: list[str] = []
+        for line in block.splitlines():
+            stripped = line.strip()
+            if stripped.startswith("•"):
+                items.append(stripped[1:].strip())
+            elif items:  # a wrapped line of the current item
+                items[-1] += " " + stripped
+            else:
+                para.append(stripped)
+        if para:
+            out.append(f"<p>{html.escape(' '.join(para))}</p>")
+        if items:
+            out.append("<ul style='margin-left:-20px'>" + "".join(
+                f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+    return "".join(out)
+
+
 class Dialogs:
     """The modal dialogs the window uses; tests pass a replacement with the same methods."""
 
@@ -568,7 +592,7 @@ class MainWindow(QMainWindow):
         exp = self._exp
         parts = [f"<h3>{html.escape(self._title())}</h3>"]
         if exp.description:
-            parts += [f"<p>{html.escape(p)}</p>" for p in exp.description.split("\n\n")]
+            parts.append(text_to_html(exp.description))
         try:
             surf = exp.surface.build()
             if surf.description:

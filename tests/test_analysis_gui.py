@@ -117,7 +117,7 @@ def test_analysis_panel_combines_table_and_theory(qtbot):
     panel = AnalysisPanel(sim)
     qtbot.addWidget(panel)
     assert panel.table.rowCount() == 1 and panel.table.item(0, 6).text() == "3"
-    assert "best single step 2/(λmax+λmin) = 0.5" in panel.step_size.text.text()
+    assert "best single step 2/(λmax+λmin) = 0.5" in panel.step_size.text.toPlainText()
 
 
 # ----------------------------------------------------------------- step-size panel
@@ -128,11 +128,12 @@ def test_step_size_panel_predictions_beside_measured_rates(qtbot):
     sim.advance(40)
     panel = StepSizePanel(sim, ["#0072b2", "#d55e00"])
     qtbot.addWidget(panel)
-    text = panel.text.text()
-    assert "1/λ₁ = 1, 1/λ₂ = 0.333333" in text
-    assert "largest convergent GD step 2/λmax = 0.666667" in text
+    text = " ".join(panel.text.toPlainText().split())
+    assert "η_opt per direction 1/λ: 1, 0.33333" in text
+    assert "largest convergent step 2/λmax = 0.66667" in text
     assert "κ = 3" in text
-    assert "slow: η = 0.25 = 0.75 × η_opt" in text and "|1 − ηλ| = 0.75, 0.25" in text
+    # the GD run's row: η, η/η_opt, |1 − ηλᵢ|, predicted R, regime
+    assert "slow 0.25 0.75 0.75, 0.25 0.5625 converges monotonically" in text
     assert panel.predicted_rates() == {0: pytest.approx(0.5625)}
     assert len(panel.predicted) == 1
     assert panel.predicted[0].value() == pytest.approx(math.log10(0.5625))
