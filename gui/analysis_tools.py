@@ -50,6 +50,7 @@ class AnalysisTools:
         self.analysis.pointActivated.connect(self.show_point)
         self.sweep.runRequested.connect(self.add_run)
         win.simulationRebuilt.connect(self.on_rebuilt)
+        win.experimentLoaded.connect(self.on_loaded)
         win.frameDrawn.connect(self.on_frame)
         win.tabs.currentChanged.connect(lambda _i: self.on_frame(win.shown_step()))
         win.run_editor.set_hint_provider(self.eta_hint)
@@ -87,6 +88,12 @@ class AnalysisTools:
                         tuple(d["start"]) if d.get("start") is not None else None)
         self.win.run_editor.append_run(run)
         self.win.statusBar().showMessage(f"Added a run with η = {lr:.4g} from the sweep.", 6000)
+
+    def on_loaded(self) -> None:
+        """A new experiment: sweep the optimizer of its first run by default."""
+        runs = self.win.experiment().runs
+        if runs and not self.sweep.running:
+            self.sweep.set_optimizer(runs[0].optimizer)
 
     def on_rebuilt(self) -> None:
         sim = self.win.simulation()

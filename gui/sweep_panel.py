@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox,
+                               QSplitter, QVBoxLayout, QWidget)
 
 from engine.optimizers import OPTIMIZERS
 from engine.sweep import MAX_COUNT, Sweep, SweepConfig, SweepResult, rate_key
@@ -106,6 +106,8 @@ class SweepPanel(QWidget):
             pi.setLabel("left", label)
             pi.showGrid(True, True, 0.3)
             pi.setMenuEnabled(False)
+            for side in ("left", "bottom"):
+                pi.getAxis(side).enableAutoSIPrefix(False)  # no "(x1e+27)" on a log axis
             w.scene().sigMouseClicked.connect(lambda ev, w=w: self._on_click(w, ev))
         self.loss_plot.getPlotItem().setLogMode(True, True)
         self.steps_plot.getPlotItem().setLogMode(True, False)
@@ -126,16 +128,27 @@ class SweepPanel(QWidget):
         self.picked_line.setVisible(False)
         self.loss_plot.addItem(self.picked_line)
 
-        plots = QVBoxLayout()
-        plots.addWidget(self.loss_plot)
-        plots.addWidget(self.steps_plot)
-        lay = QGridLayout(self)
+        # controls above (scrolling if the tab is short), the two plots below, full width
         controls = QWidget()
         controls.setLayout(form)
-        controls.setMaximumWidth(360)
-        lay.addWidget(controls, 0, 0)
-        lay.addLayout(plots, 0, 1)
-        lay.setColumnStretch(1, 1)
+        scroll = QScrollArea()
+        scroll.setWidget(controls)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        plots = QWidget()
+        plot_lay = QVBoxLayout(plots)
+        plot_lay.setContentsMargins(0, 0, 0, 0)
+        plot_lay.addWidget(self.loss_plot)
+        plot_lay.addWidget(self.steps_plot)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(scroll)
+        split.addWidget(plots)
+        split.setStretchFactor(1, 3)
+        split.setSizes([300, 500])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(split)
 
         self.optimizer.currentIndexChanged.connect(self._rebuild_hyper)
         self.run_button.clicked.connect(self.start)
