@@ -73,7 +73,12 @@ def cmd_run(argv: list[str]) -> int:
             exc = exc.located(str(args.file))
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    sim.run_to(steps)
+    try:
+        sim.run_to(steps)
+    except MemoryError:
+        print(f"error: not enough memory to record {steps:,} steps of {sim.n} runs "
+              "(every step is kept for the CSV); use fewer --steps", file=sys.stderr)
+        return 1
     title = exp.title or path.stem
     print(f"{title} — {sim.surface.title or sim.surface.name}, {steps} steps")
     for line in summary_lines(exp, sim):

@@ -21,7 +21,7 @@ A run whose record turns non-finite, or that leaves ``surface.divergence_bound``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -30,7 +30,6 @@ from engine.optimizers import OPTIMIZERS
 from engine.schedules import CONSTANT, Schedule
 
 RUNNING, CONVERGED, DIVERGED, FINISHED = "running", "converged", "diverged", "finished"
-FIRST_ORDER = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 _CHUNK = 2048
 
 

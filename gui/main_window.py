@@ -689,7 +689,14 @@ class MainWindow(QMainWindow):
         if sim is None:
             self.pause()
             return
-        done = self.stepper.advance_frame(sim)
+        try:
+            done = self.stepper.advance_frame(sim)
+        except MemoryError:  # the record of every step no longer fits: stop, keep what ran
+            self.pause()
+            self.statusBar().showMessage(f"Stopped at step {sim.step:,}: not enough memory to "
+                                         "record more steps. Lower the step limit.")
+            self.redraw()
+            return
         self.redraw()
         if done == 0 or self.stepper.remaining(sim) == 0:
             self.pause()

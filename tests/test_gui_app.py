@@ -3,17 +3,15 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 
 from engine import cli
-from engine.experiment import load, loads, save
+from engine.experiment import load
 from gui.app import create_window
-from gui.main_window import MainWindow, default_experiment
+from gui.main_window import default_experiment
 
 from conftest import QUAD, action, retype  # noqa: F401  (shared GUI helpers)
 

@@ -6,7 +6,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from PySide6.QtCore import Qt
 
-from engine.experiment import RunConfig, SurfaceConfig, loads
+from engine.experiment import SurfaceConfig, loads
 from engine.optimizers import OPTIMIZERS
 from gui.fields import ERROR_STYLE
 from gui.run_editor import RunEditor
