@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 GRID = 240            # samples per axis of the filled surface image
 N_CONTOURS = 14       # contour lines
@@ -154,6 +154,10 @@ class MapView(QWidget):
                                         connect="pairs")
         self.contours.setZValue(-50)
         self.plot_item.addItem(self.contours)
+        # the surface layer is static between view changes: render it once into a pixmap at
+        # screen resolution and re-use it each frame (the trajectories above stay live)
+        for item in (self.image, self.contours.curve):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.minima = pg.ScatterPlotItem(symbol="x", size=15, pen=pg.mkPen("k", width=1),
                                          brush=pg.mkBrush("#ffffff"))
         self.saddles = pg.ScatterPlotItem(symbol="d", size=11, pen=pg.mkPen("k", width=1),
@@ -210,6 +214,7 @@ class MapView(QWidget):
         self._pixel = max(x1 - x0, y1 - y0) / 1000.0
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in self._cache]
+        self._drawn = [None] * len(self._cache)
 
     def loss_at(self, x: float, y: float) -> float:
         if self.surface is None:
@@ -243,6 +248,9 @@ class MapView(QWidget):
             self.legend.addItem(item, text)
         self.current.setData([], [])
         self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in labels]
+        self._drawn: list[tuple[int, int] | None] = [None] * len(labels)  # (rows, end) drawn
+        self._brushes = [pg.mkBrush(c) for c in colors]
+        self._current_drawn = None
 
     def _thinned(self, i: int, theta: np.ndarray) -> np.ndarray:
         """Indices to draw of run ``i``'s path ``theta`` (n, 2), extended incrementally."""
@@ -263,6 +271,13 @@ class MapView(QWidget):
         for i, theta in enumerate(thetas):
             if not len(theta):
                 self.paths[i].setData([], [])
+                self._drawn[i] = None
+                continue
+            if upto is None and self._drawn[i] == (len(theta), len(theta) - 1):
+                end = len(theta) - 1  # nothing new: skip the thinning
+                cur_x.append(theta[end, 0])
+                cur_y.append(theta[end, 1])
+                brushes.append(self._brushes[i])
                 continue
             idx = self._thinned(i, theta)
             end = len(theta) - 1 if upto is None else min(upto, len(theta) - 1)
@@ -272,12 +287,16 @@ class MapView(QWidget):
             if len(idx) > MAX_DRAWN_POINTS:
                 stride = -(-len(idx) // MAX_DRAWN_POINTS)
                 idx = np.append(idx[:-1:stride], end)
-            pts = theta[idx]
-            self.paths[i].setData(pts[:, 0], pts[:, 1])
+            if self._drawn[i] != (len(theta), end):  # unchanged paths are not re-set
+                pts = theta[idx]
+                self.paths[i].setData(pts[:, 0], pts[:, 1])
+                self._drawn[i] = (len(theta), end)
             cur_x.append(theta[end, 0])
             cur_y.append(theta[end, 1])
-            brushes.append(pg.mkBrush(self._colors[i]))
-        self.current.setData(cur_x, cur_y, brush=brushes)
+            brushes.append(self._brushes[i])
+        if (cur_x, cur_y) != self._current_drawn:
+            self.current.setData(cur_x, cur_y, brush=brushes)
+            self._current_drawn = (cur_x, cur_y)
 
     # ------------------------------------------------------------------ overlays
     def add_overlay(self, item) -> None:

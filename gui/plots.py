@@ -50,18 +50,30 @@ class DecadeAxis(pg.AxisItem):
         return [s if abs(v - round(v)) < 1e-9 else "" for v, s in zip(values, out)]
 
 
+BLOCK = 256  # steps per min/max block of a long curve's display envelope
+ENVELOPE_SPAN = 50_000  # beyond this many visible steps, long curves draw their envelope
+
+
 class _LogSeries:
     """log₁₀ of a growing recorded array, extended incrementally: ``update(values)`` with the
-    full array (n,) returns a view of length n. Non-positive values become nan (gaps)."""
+    full array (n,) returns a view of length n. Non-positive values become nan (gaps).
+
+    For display it also keeps, per block of BLOCK steps, the minimum and maximum (a peak
+    envelope, extended as blocks complete): ``display(n)`` gives 2 points per block plus the
+    raw tail, so a 100,000-step curve is drawn from ~800 points without losing a spike.
+    The recorded data (hover read-out, export) are never thinned.
+    """
 
     def __init__(self):
         self.buf = np.empty(0)
         self.n = 0
+        self.env = np.empty((0, 2))  # (blocks, [min, max])
+        self.blocks = 0
 
     def update(self, values: np.ndarray) -> np.ndarray:
         n = len(values)
         if n < self.n:
-            self.n = 0
+            self.n = self.blocks = 0
         if n > len(self.buf):
             new = np.empty(max(n, 2 * len(self.buf), 1024))
             new[: self.n] = self.buf[: self.n]
@@ -73,6 +85,23 @@ class _LogSeries:
             self.buf[self.n:n] = part
             self.n = n
         return self.buf[:n]
+
+    def display(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) to draw the first n values at full view: the envelope, then the raw tail."""
+        done = n // BLOCK
+        if done > len(self.env):
+            new = np.empty((max(done, 2 * len(self.env)), 2))
+            new[: self.blocks] = self.env[: self.blocks]
+            self.env = new
+        if done > self.blocks:
+            part = self.buf[self.blocks * BLOCK:done * BLOCK].reshape(-1, BLOCK)
+            self.env[self.blocks:done, 0] = np.fmin.reduce(part, axis=1)
+            self.env[self.blocks:done, 1] = np.fmax.reduce(part, axis=1)
+            self.blocks = done
+        centers = np.arange(done) * BLOCK + (BLOCK - 1) / 2.0
+        x = np.concatenate([np.repeat(centers, 2), _steps(n)[done * BLOCK:]])
+        y = np.concatenate([self.env[:done].ravel(), self.buf[done * BLOCK:n]])
+        return x, y
 
 
 _STEPS = np.arange(0, dtype=float)
@@ -119,7 +148,6 @@ class RunPlots(QWidget):
             p.getAxis("left").setLogMode(True)  # the curves get log₁₀ values (see _LogSeries)
             p.setDownsampling(auto=True, mode="peak")
             p.setClipToView(True)
-            p.showGrid(x=True, y=True, alpha=0.25)
             p.getViewBox().setMenuEnabled(False)
             # at least 1.5 decades tall, so a nearly constant curve (e.g. at step 0) still
             # shows a labelled decade
@@ -139,6 +167,7 @@ class RunPlots(QWidget):
         self._histories: Sequence = ()
         self._upto: int | None = None
         self.layout_widget.scene().sigMouseMoved.connect(self._on_move)
+        self.plots["loss"].getViewBox().sigXRangeChanged.connect(self._on_x_range)
 
     def set_runs(self, styles: Sequence[RunStyle]) -> None:
         for curves in self.curves:
@@ -185,24 +214,38 @@ class RunPlots(QWidget):
                      exact: bool = True) -> None:
         """Redraw the curves from ``histories[i]`` (full arrays; only runs with new rows are
         touched) and put the cursor at ``upto`` (default: the newest step). With ``exact``
-        False (during playback) a long curve is re-set only once it has grown by a thousandth
-        of its length, less than a pixel at full view."""
+        False (during playback) a long curve is re-set only once it has grown by 1/300 of its
+        length, about a pixel at full view (the cursor line marks the newest step)."""
         self._histories, self._upto = histories, upto
         newest = 0
         for i, h in enumerate(histories):
             n = len(h.loss)
             newest = max(newest, n - 1)
             drawn = self._drawn_rows[i]
-            if n == drawn or (not exact and 0 < drawn < n < drawn + drawn // 1000):
+            if n == drawn or (not exact and 0 < drawn < n < drawn + drawn // 300):
                 continue
             x = _steps(n)
+            coarse = n > ENVELOPE_SPAN and self._visible_span() > ENVELOPE_SPAN
             for item, series, get in self._series[i]:
-                item.setData(x, series.update(get(h)))
+                y = series.update(get(h))
+                item.setData(*series.display(n)) if coarse else item.setData(x, y)
             self._drawn_rows[i] = n
         if not self._x_auto and newest > 10:
             self.plots["loss"].enableAutoRange(axis="x")
             self._x_auto = True
         self.set_cursor(newest if upto is None else upto)
+
+    def _visible_span(self) -> float:
+        (x0, x1), _ = self.plots["loss"].getViewBox().viewRange()
+        return x1 - x0
+
+    def _on_x_range(self, *_args) -> None:
+        """Zooming across the envelope threshold re-draws the curves exactly or coarsely."""
+        coarse = self._visible_span() > ENVELOPE_SPAN
+        if coarse != getattr(self, "_coarse_view", True) and self._histories:
+            self._drawn_rows = [-1] * len(self._drawn_rows)
+            self.update_frame(self._histories, self._upto)
+        self._coarse_view = coarse
 
     def set_cursor(self, step: int) -> None:
         for line in self.cursors.values():
