@@ -15,7 +15,8 @@
 Also accepted: top-level ``description`` (text shown with the experiment), ``epochs`` (data
 surfaces: every run stops after that many epochs; ``steps`` then defaults to what the slowest
 run needs), ``batch_size`` and
-``gradient_noise`` (defaults for every run, which may override them), ``tolerance`` (a number:
+``gradient_noise`` (defaults for every run, which may override them; ``gradient_noise`` may
+also stand in the surface table), ``tolerance`` (a number:
 stop when |ΔL| falls below it, the lecture's rule; or a table ``{ loss_change = ..., grad_norm =
 ... }``); per run ``batch_size``, ``gradient_noise``, ``color`` ("#rrggbb") and ``enabled``.
 """
@@ -243,6 +244,7 @@ def parse_surface(doc: Mapping[str, Any]) -> SurfaceConfig:
         cfg = SurfaceConfig(spec, {})
     elif isinstance(spec, Mapping):
         spec = dict(spec)
+        spec.pop("gradient_noise", None)  # allowed here too: the experiment's default noise
         name = spec.pop("name", None)
         if not isinstance(name, str):
             raise ExperimentError("the table needs a 'name', e.g. { name = \"quadratic\" }",
@@ -339,7 +341,12 @@ def parse_experiment(doc: Mapping[str, Any]) -> Experiment:
     batch = doc.get("batch_size")
     if batch is not None:
         batch = _int(batch, "batch_size", 1)
-    noise = _number(doc.get("gradient_noise", 0.0), "gradient_noise", nonneg=True)
+    surf_table = doc.get("surface") if isinstance(doc.get("surface"), Mapping) else {}
+    if "gradient_noise" in doc:
+        noise = _number(doc["gradient_noise"], "gradient_noise", nonneg=True)
+    else:  # `surface = { name = "saddle", gradient_noise = 0.1 }` sets the same default
+        noise = _number(surf_table.get("gradient_noise", 0.0), "surface.gradient_noise",
+                        nonneg=True)
     tol = doc.get("tolerance")
     if tol is None:
         tolerance = Tolerance()

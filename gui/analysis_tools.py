@@ -104,8 +104,10 @@ class AnalysisTools:
         key = self.win.experiment().surface
         if key != self._surface_key:  # costly: only when the surface changes
             self._surface_key = key
-            self.analysis.table.set_surface(sim.surface)
+            found = self.analysis.table.set_surface(sim.surface)
             self.analysis.fit_table()
+            # mark what the search found (e.g. on a typed expression, which lists none)
+            self.win.map_view.mark_critical_points(found)
             self.view3d.set_surface(sim.surface)
         self.analysis.step_size.set_simulation(sim, colors)
         self.sweep.set_surface(sim.surface, start=sim.runs[0].start)

@@ -162,14 +162,17 @@ class MapView(QWidget):
                                          brush=pg.mkBrush("#ffffff"))
         self.saddles = pg.ScatterPlotItem(symbol="d", size=11, pen=pg.mkPen("k", width=1),
                                           brush=pg.mkBrush("#ffffff"))
-        for item in (self.minima, self.saddles):
+        self.maxima = pg.ScatterPlotItem(symbol="t1", size=11, pen=pg.mkPen("k", width=1),
+                                         brush=pg.mkBrush("#ffffff"))
+        for item in (self.minima, self.saddles, self.maxima):
             item.setZValue(5)
             self.plot_item.addItem(item)
         self.legend = self.plot_item.addLegend(offset=(-6, -6), labelTextSize="8pt",
                                                labelTextColor="#202020",
                                                pen=pg.mkPen("#888888", width=1),
                                                brush=pg.mkBrush(255, 255, 255, 220))
-        self._legend_keys = [("minimum", self.minima), ("saddle", self.saddles)]
+        self._legend_keys = [("minimum", self.minima), ("saddle", self.saddles),
+                             ("maximum", self.maxima)]
         self.paths: list[pg.PlotDataItem] = []
         self.starts: list[pg.TargetItem] = []
         self.current = pg.ScatterPlotItem(size=9, pen=pg.mkPen("k", width=1))
@@ -204,9 +207,7 @@ class MapView(QWidget):
         seg = contour_segments(z, np.linspace(x0, x1, z.shape[1]), np.linspace(y0, y1, z.shape[0]),
                                np.linspace(zmin, zmax, N_CONTOURS + 2)[1:-1])
         self.contours.setData(seg[:, 0], seg[:, 1])
-        mins, sads = surface.minima, surface.saddles
-        self.minima.setData([c.x for c in mins], [c.y for c in mins])
-        self.saddles.setData([c.x for c in sads], [c.y for c in sads])
+        self.mark_critical_points(surface.critical_points)
         xn, yn = surface.axis_names
         self.plot_item.setLabel("bottom", xn)
         self.plot_item.setLabel("left", yn)
@@ -215,6 +216,17 @@ class MapView(QWidget):
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in self._cache]
         self._drawn = [None] * len(self._cache)
+
+    def mark_critical_points(self, points) -> None:
+        """Mark ``points`` (each with x, y and kind "minimum" | "saddle" | "maximum") on the
+        map: × minima, ◇ saddles, △ maxima."""
+        for kind, item in (("minimum", self.minima), ("saddle", self.saddles),
+                           ("maximum", self.maxima)):
+            pts = [p for p in points if p.kind == kind]
+            item.setData([p.x for p in pts], [p.y for p in pts])
+            self.legend.removeItem(item)
+            if pts:  # the legend names only the kinds the map shows
+                self.legend.addItem(item, kind)
 
     def loss_at(self, x: float, y: float) -> float:
         if self.surface is None:
@@ -245,7 +257,8 @@ class MapView(QWidget):
             self.plot_item.addItem(target)
             self.starts.append(target)
         for text, item in self._legend_keys:
-            self.legend.addItem(item, text)
+            if len(item.data):
+                self.legend.addItem(item, text)
         self.current.setData([], [])
         self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in labels]
         self._drawn: list[tuple[int, int] | None] = [None] * len(labels)  # (rows, end) drawn

@@ -43,3 +43,13 @@ def test_epochs_needs_a_data_surface():
         loads('surface = "rosenbrock"\nepochs = 2\n[[runs]]\noptimizer = "gd"\n')
     with pytest.raises(ExperimentError, match="epochs: must be ≥ 1"):
         loads(TEXT.replace("epochs = 3", "epochs = 0") % "")
+
+
+def test_gradient_noise_may_stand_in_the_surface_table():
+    text = 'surface = { name = "saddle", gradient_noise = 0.1 }\n[[runs]]\noptimizer = "gd"\n'
+    exp = loads(text)
+    assert exp.gradient_noise == 0.1 and exp.surface.params == {}
+    assert exp.run_specs()[0].gradient_noise == 0.1
+    assert loads(exp.to_toml()) == exp
+    with pytest.raises(ExperimentError, match="surface.gradient_noise: must be ≥ 0"):
+        loads(text.replace("0.1", "-1"))

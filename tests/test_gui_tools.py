@@ -84,3 +84,14 @@ def test_analysis_tab_lists_the_critical_points(qtbot, win):
     assert "minimum" in table.item(0, 0).text().lower() or any(
         "minimum" in (table.item(0, c).text().lower() if table.item(0, c) else "")
         for c in range(table.columnCount()))
+
+
+def test_found_critical_points_are_marked_on_the_map_for_a_typed_expression(qtbot, make_window):
+    win = make_window('expression = "(x**2 - 1)**2 + y**2"\nsteps = 5\n'
+                      '[[runs]]\noptimizer = "gd"\nstart = [0.5, 0.5]\n')
+    xs, ys = win.map_view.minima.getData()
+    assert sorted(np.round(xs, 6)) == [-1.0, 1.0] and np.allclose(ys, 0.0)
+    sx, sy = win.map_view.saddles.getData()
+    assert np.allclose(sx, [0.0]) and np.allclose(sy, [0.0])
+    labels = [label.text for _, label in win.map_view.legend.items]
+    assert "minimum" in labels and "saddle" in labels and "maximum" not in labels
