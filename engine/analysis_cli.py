@@ -10,7 +10,7 @@ import math
 import sys
 from pathlib import Path
 
-from engine.cli import _Parser
+from engine.arguments import OneLineParser
 
 
 def _fmt(v: float) -> str:
@@ -43,7 +43,7 @@ def _point(text: str, option: str) -> tuple[float, float]:
 
 # ------------------------------------------------------------------------------ analyze
 def _analyze_parser():
-    p = _Parser(prog="main.py analyze", description="Print the critical points of an "
+    p = OneLineParser(prog="main.py analyze", description="Print the critical points of an "
                 "experiment's surface in its view (Newton from a grid of seeds, classified by "
                 "the Hessian eigenvalues) and the step-size theory for its gradient-descent "
                 "runs.")
@@ -119,7 +119,7 @@ def cmd_analyze(argv: list[str]) -> int:
 
 # ------------------------------------------------------------------------------ sweep
 def _sweep_parser():
-    p = _Parser(prog="main.py sweep", description="Learning-rate sweep: run one optimizer "
+    p = OneLineParser(prog="main.py sweep", description="Learning-rate sweep: run one optimizer "
                 "at COUNT log-spaced learning rates together, on the experiment's surface, "
                 "and report final loss, steps to tolerance and divergence per rate.")
     p.add_argument("file", nargs="?", help="experiment file (TOML): surface, steps, seed")

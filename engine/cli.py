@@ -10,16 +10,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+from engine.arguments import OneLineParser
+
 COMMANDS = ("run", "list")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, status 2, like every other input error
-        self.exit(2, f"{self.prog}: {message}\n")
-
-
 def _run_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="main.py run", description="Run an experiment headless and print a "
+    p = OneLineParser(prog="main.py run", description="Run an experiment headless and print a "
                 "per-run summary.")
     p.add_argument("file", nargs="?", help="experiment file (TOML)")
     p.add_argument("--preset", help="run a built-in lecture preset instead of a file")
@@ -99,7 +96,7 @@ def cmd_list(argv: list[str]) -> int:
     from engine.schedules import SCHEDULES
     from surfaces import SURFACES
 
-    _Parser(prog="main.py list", description="List surfaces, optimizers, schedules and "
+    OneLineParser(prog="main.py list", description="List surfaces, optimizers, schedules and "
             "presets.").parse_args(argv)
     out = ["Surfaces (surface = \"NAME\" or { name = \"NAME\", param = value }):"]
     for name, cls in SURFACES.items():
@@ -125,7 +122,7 @@ def cmd_list(argv: list[str]) -> int:
 
 
 def cmd_gui(argv: list[str]) -> int:
-    p = _Parser(prog="main.py", description=textwrap.dedent("""\
+    p = OneLineParser(prog="main.py", description=textwrap.dedent("""\
         Descent Lab: watch gradient-descent optimizers race on a 2-D loss surface.
 
         main.py [FILE.toml]     open the app (with that experiment)

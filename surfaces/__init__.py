@@ -7,7 +7,7 @@ from surfaces.base import CriticalPoint, Param, Surface, as_points
 from surfaces.registry import SURFACES, UnknownSurface, make_surface, register
 from surfaces import classic as _classic  # noqa: F401  (registers)
 from surfaces import canyon as _canyon  # noqa: F401  (registers)
-from surfaces import test_functions as _test_functions  # noqa: F401  (registers)
+from surfaces import standard_functions as _standard_functions  # noqa: F401  (registers)
 from surfaces import saddles as _saddles  # noqa: F401  (registers)
 from surfaces import groove as _groove  # noqa: F401  (registers)
 from surfaces import data as _data  # noqa: F401  (registers)
