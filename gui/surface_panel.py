@@ -8,8 +8,8 @@ from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QLineEdit, QScrollArea,
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from engine.experiment import ExperimentError, SurfaceConfig
 from gui.fields import BoolField, ValidatedField, format_number, parse_float
@@ -109,10 +109,19 @@ class SurfacePanel(QWidget):
         self._batch_label = QLabel("Batch size")
         form.addRow(self._batch_label, self.batch_field)
         form.addRow("Seed", self.seed_box)
+        inner = QWidget(self)
+        inner_lay = QVBoxLayout(inner)
+        inner_lay.setContentsMargins(0, 0, 0, 0)
+        inner_lay.addLayout(form)
+        inner_lay.addStretch(1)
+        scroll = QScrollArea(self)  # a short dock scrolls instead of clipping an error
+        scroll.setWidget(inner)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(form)
-        lay.addStretch(1)
+        lay.addWidget(scroll)
         self._show()
 
     # ------------------------------------------------------------------ public interface
@@ -246,6 +255,7 @@ class SurfacePanel(QWidget):
         except ExperimentError as exc:
             self._error = exc.problem
             self.expr_error.setText(self._caret(cfg.expression or "", exc.problem))
+            self.expr_error.show()
             self.expr_edit.setStyleSheet("QLineEdit { background: #ffe5e5; }")
             self.surfaceChanged.emit()
             return
