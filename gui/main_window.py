@@ -131,8 +131,15 @@ SHORTCUTS_HTML = """<h3>Keyboard shortcuts</h3><table cellpadding=3>
 <tr><td><b>Ctrl+S / Ctrl+Shift+S</b></td><td>Save / save as</td></tr>
 <tr><td><b>Click on the map</b></td><td>Start the selected runs (all if none) there</td></tr>
 <tr><td><b>Drag a start marker</b></td><td>Move that run's start</td></tr>
+<tr><td><b>Esc</b> (in the run list)</td><td>Select no run: map clicks move every run</td></tr>
+<tr><td><b>Right-click on the map</b></td><td>Gradient, Hessian eigenvectors and escape direction at that point</td></tr>
+<tr><td><b>G</b></td><td>Gradient arrows at every run's current position</td></tr>
+<tr><td><b>Ctrl+K</b></td><td>Clear the point analysis</td></tr>
+<tr><td><b>Ctrl+Shift+A / Ctrl+D / Delete</b></td><td>Add a run / duplicate it / remove the selected runs</td></tr>
 <tr><td><b>Mouse wheel / drag</b></td><td>Zoom / pan the map and plots</td></tr>
-</table>"""
+</table>
+<p>The <b>Lecture</b> menu loads each experiment of the lecture, with a text on what to
+watch.</p>"""
 
 READING_HTML = """<h3>How to read the plots</h3>
 <p><b>Loss</b> and <b>gradient norm ‖g‖</b> are on a log scale: a straight falling line means
