@@ -458,8 +458,14 @@ class MainWindow(QMainWindow):
         return csvio.write_csv_per_run(folder, sim)
 
     def export_image(self, path: str | Path, what: str = "map") -> None:
-        """PNG or SVG (by extension) of the map (``what="map"``) or of the whole window."""
-        path = str(path)
+        """PNG or SVG (by extension) of the map (``what="map"``) or of the whole window,
+        written atomically."""
+        from engine.atomic import atomic_path
+
+        with atomic_path(path) as tmp:
+            self._write_image(str(tmp), what)
+
+    def _write_image(self, path: str, what: str) -> None:
         svg = path.lower().endswith(".svg")
         if what == "map":
             import pyqtgraph.exporters as exporters
@@ -481,9 +487,8 @@ class MainWindow(QMainWindow):
             painter = QPainter(gen)
             self.render(painter)
             painter.end()
-        else:
-            if not self.grab().save(path):
-                raise OSError(f"cannot write {path}")
+        elif not self.grab().save(path):
+            raise OSError(f"cannot write {path}")
 
     def export_csv_dialog(self) -> None:
         path = self.dialogs.save_path(self, "Export trajectories", f"{self._suggested_stem()}.csv",

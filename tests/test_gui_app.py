@@ -166,9 +166,15 @@ def test_export_per_run_and_images(qtbot, win, dialogs, tmp_path):
     action(win, "Export trajectories, one CSV per run…").trigger()
     assert sorted(p.name for p in (tmp_path / "per_run").iterdir()) == ["01_slow.csv",
                                                                          "02_adam.csv"]
-    for name, what in (("map.png", "map"), ("map.svg", "map"), ("win.png", "window")):
+    for name, what in (("map.png", "map"), ("map.svg", "map"), ("win.png", "window"),
+                       ("win.svg", "window")):
         win.export_image(tmp_path / name, what)
         assert (tmp_path / name).stat().st_size > 1000
+    assert (tmp_path / "map.png").read_bytes()[:4] == b"\x89PNG"
+    assert b"<svg" in (tmp_path / "map.svg").read_bytes()[:2000]
+    # written atomically: no temporary files are left beside them
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.png", "map.svg", "per_run",
+                                                           "win.png", "win.svg"]
     assert dialogs.errors == []
 
 
