@@ -476,7 +476,7 @@ class MainWindow(QMainWindow):
             exp.export(path)
             return
         if svg:
-            from PySide6.QtCore import QRect, QSize
+            from PySide6.QtCore import QPoint, QRect, QSize
             from PySide6.QtGui import QPainter
             from PySide6.QtSvg import QSvgGenerator
             gen = QSvgGenerator()
@@ -485,8 +485,10 @@ class MainWindow(QMainWindow):
             gen.setViewBox(QRect(0, 0, self.width(), self.height()))
             gen.setTitle(self.windowTitle())
             painter = QPainter(gen)
-            self.render(painter)
-            painter.end()
+            try:
+                self.render(painter, QPoint(0, 0))
+            finally:
+                painter.end()
         elif not self.grab().save(path):
             raise OSError(f"cannot write {path}")
 

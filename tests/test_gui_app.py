@@ -173,8 +173,8 @@ def test_export_per_run_and_images(qtbot, win, dialogs, tmp_path):
     assert (tmp_path / "map.png").read_bytes()[:4] == b"\x89PNG"
     assert b"<svg" in (tmp_path / "map.svg").read_bytes()[:2000]
     # written atomically: no temporary files are left beside them
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.png", "map.svg", "per_run",
-                                                           "win.png", "win.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config", "map.png", "map.svg",
+                                                           "per_run", "win.png", "win.svg"]
     assert dialogs.errors == []
 
 
