@@ -41,6 +41,7 @@ MAX_RECENT = 8
 AUTOSAVE_NAME = "last_experiment.toml"
 SESSION_NAME = "session.json"
 TOML_FILTER = "Experiment files (*.toml);;All files (*)"
+EXPORT_CHUNK = 50_000  # steps between progress updates when an export must run on first
 
 
 def default_experiment() -> Experiment:
@@ -521,10 +522,30 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(done, 5000)
 
     def _complete(self):
+        """Run to the step limit before an export; long runs show a progress dialog with
+        Cancel (cancelling keeps the steps done and exports nothing)."""
         if self._sim is None:
             raise ValueError(f"nothing to export: {self._problem}")
         self.pause()
-        self._sim.run_to(self.stepper.limit)
+        sim, limit = self._sim, self.stepper.limit
+        remaining = limit - sim.step
+        if remaining > EXPORT_CHUNK:
+            from PySide6.QtWidgets import QApplication, QProgressDialog
+
+            dlg = QProgressDialog(f"Running to step {limit:,} before the export…", "Cancel",
+                                  0, remaining, self)
+            dlg.setWindowTitle("Export")
+            dlg.setMinimumDuration(300)
+            start = sim.step
+            while sim.step < limit and sim.live.any():
+                sim.advance(min(EXPORT_CHUNK, limit - sim.step))
+                dlg.setValue(sim.step - start)
+                QApplication.processEvents()
+                if dlg.wasCanceled():
+                    self.redraw()
+                    raise ValueError(f"export cancelled at step {sim.step:,}")
+            dlg.close()
+        sim.run_to(limit)
         self._shown = None
         self.redraw()
         return self._sim
@@ -842,8 +863,10 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self._recent))
 
     def _open_recent(self, path: str) -> None:
-        if self.confirm_discard():
-            self.open_file(path)
+        if self.confirm_discard() and not self.open_file(path) and not Path(path).exists():
+            self._recent = [p for p in self._recent if p != path]  # gone: drop it
+            self._update_recent_menu()
+            self._autosave()  # the session file keeps the recent list
 
     def recent_files(self) -> list[str]:
         return list(self._recent)

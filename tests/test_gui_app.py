@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from engine import cli
-from engine.experiment import load
+from engine.experiment import load, save
 from gui.app import create_window
 from gui.main_window import default_experiment
 
@@ -260,3 +260,32 @@ def test_help_and_lecture_menu_extension(qtbot, win, dialogs):
     titles = [a.text().replace("&", "") for a in win.menuBar().actions()]
     assert titles.index("Lecture") == titles.index("Help") - 1
     assert win.add_menu("Lecture") is lecture
+
+
+def test_a_vanished_recent_file_is_reported_and_dropped(qtbot, win, dialogs, tmp_path):
+    path = tmp_path / "gone.toml"
+    save(win.experiment(), path)
+    win.open_file(path)
+    recent = win.recent_files()[0]
+    assert recent.endswith("gone.toml")
+    path.unlink()
+    win._open_recent(recent)
+    assert dialogs.errors and "no such file" in dialogs.errors[-1]
+    assert recent not in win.recent_files()
+
+
+def test_long_export_runs_with_progress_and_equals_the_command_line(qtbot, win, dialogs,
+                                                                     tmp_path):
+    import gui.main_window as mw
+
+    win.playback.set_limit(130)
+    win._on_limit(130)
+    old = mw.EXPORT_CHUNK
+    mw.EXPORT_CHUNK = 50  # force the progress path on a short run
+    try:
+        win.export_csv(tmp_path / "gui.csv")
+    finally:
+        mw.EXPORT_CHUNK = old
+    assert win.simulation().step == 130
+    text = (tmp_path / "gui.csv").read_text()
+    assert text.count("\n") == 1 + 2 * 131  # header + rows 0..130 of both runs
