@@ -22,7 +22,6 @@ stop when |ΔL| falls below it, the lecture's rule; or a table ``{ loss_change =
 """
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import tomllib
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from engine.names import did_you_mean
 from engine.optimizers import OPTIMIZERS, optimizer_spec
 from engine.schedules import CONSTANT, Schedule, make_schedule
 from engine.simulation import RunSpec, Simulation, Tolerance
@@ -56,11 +56,6 @@ TOP_KEYS = ("title", "description", "surface", "expression", "steps", "epochs", 
 RUN_KEYS = ("label", "optimizer", "start", "schedule", "batch_size", "gradient_noise", "color",
             "enabled")
 DEFAULT_STEPS = 1000
-
-
-def _hint(key: str, names) -> str:
-    close = difflib.get_close_matches(str(key), list(names), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 @dataclass(frozen=True)
@@ -311,15 +306,14 @@ def parse_run(entry: Any, index: int, labels: set[str]) -> RunConfig:
     for key in entry:
         if key not in names:
             raise ExperimentError(
-                f"unknown key{_hint(key, names + list(RUN_KEYS))}; {opt} takes: "
+                f"unknown key{did_you_mean(key, names + list(RUN_KEYS))}; {opt} takes: "
                 f"{', '.join(names + list(RUN_KEYS))}", f"{where}.{key}")
-    try:
-        hyper = spec.resolve(entry)
-    except (KeyError, ValueError) as exc:
-        msg = str(exc.args[0])
-        key = msg.split("'")[1] if msg.startswith("'") else ""
-        raise ExperimentError(msg.split("' ", 1)[-1] if key else msg,
-                              f"{where}.{key}" if key else where) from None
+    hyper = spec.defaults()
+    for key, value in entry.items():  # every key is a hyperparameter of ``spec`` (checked above)
+        try:
+            hyper[key] = spec.param(key).validate(value)
+        except ValueError as exc:
+            raise ExperimentError(str(exc), f"{where}.{key}") from None
     return RunConfig(label, opt, hyper, start, schedule, batch, noise, color, enabled)
 
 
@@ -327,7 +321,7 @@ def parse_experiment(doc: Mapping[str, Any]) -> Experiment:
     """Validate a parsed TOML document. Raises ExperimentError (without the file name)."""
     for key in doc:
         if key not in TOP_KEYS:
-            raise ExperimentError(f"unknown key{_hint(key, TOP_KEYS)}; an experiment takes: "
+            raise ExperimentError(f"unknown key{did_you_mean(key, TOP_KEYS)}; an experiment takes: "
                                   f"{', '.join(TOP_KEYS)}", key)
     title = doc.get("title", "")
     if not isinstance(title, str):
@@ -353,7 +347,7 @@ def parse_experiment(doc: Mapping[str, Any]) -> Experiment:
     elif isinstance(tol, Mapping):
         for key in tol:
             if key not in ("loss_change", "grad_norm"):
-                raise ExperimentError(f"unknown key{_hint(key, ('loss_change', 'grad_norm'))}; "
+                raise ExperimentError(f"unknown key{did_you_mean(key, ('loss_change', 'grad_norm'))}; "
                                       "takes loss_change, grad_norm", f"tolerance.{key}")
         tolerance = Tolerance(
             *(None if tol.get(k) is None else _number(tol[k], f"tolerance.{k}", positive=True)

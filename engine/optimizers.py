@@ -7,7 +7,7 @@ differences from PyTorch are in docs/optimizers.md.
 """
 from __future__ import annotations
 
-import difflib
+from engine.names import did_you_mean
 import math
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -34,9 +34,8 @@ class HyperParam:
             return value
         if self.check == "choice":
             if value not in self.choices:
-                close = difflib.get_close_matches(str(value), self.choices, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise ValueError(f"must be one of {', '.join(self.choices)}, got {value!r}{hint}")
+                raise ValueError(f"must be one of {', '.join(self.choices)}, got {value!r}"
+                                 f"{did_you_mean(value, self.choices)}")
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"must be a number, got {value!r}")
@@ -83,9 +82,8 @@ class OptimizerSpec:
         names = [h.name for h in self.hyperparams]
         for key, value in given.items():
             if key not in names:
-                close = difflib.get_close_matches(key, names, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise KeyError(f"'{key}' is not a hyperparameter of {self.name}{hint}; "
+                raise KeyError(f"'{key}' is not a hyperparameter of {self.name}"
+                               f"{did_you_mean(key, names)}; "
                                f"it takes: {', '.join(names)}")
             try:
                 out[key] = self.param(key).validate(value)
@@ -178,7 +176,6 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
 
 def optimizer_spec(name: str) -> OptimizerSpec:
     if name not in OPTIMIZERS:
-        close = difflib.get_close_matches(str(name), list(OPTIMIZERS), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise KeyError(f"unknown optimizer '{name}'{hint}; known: {', '.join(OPTIMIZERS)}")
+        raise KeyError(f"unknown optimizer '{name}'{did_you_mean(name, OPTIMIZERS)}; "
+                       f"known: {', '.join(OPTIMIZERS)}")
     return OPTIMIZERS[name]

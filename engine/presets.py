@@ -1,9 +1,10 @@
 """The built-in lecture presets: ordinary experiment files in the top-level ``presets/``."""
 from __future__ import annotations
 
-import difflib
 import tomllib
 from pathlib import Path
+
+from engine.names import did_you_mean
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
 
@@ -26,10 +27,9 @@ def preset_path(name: str) -> Path:
     path = PRESET_DIR / f"{name}.toml"
     if not path.is_file():
         names = preset_names()
-        close = difflib.get_close_matches(name, names, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
         from engine.experiment import ExperimentError
-        raise ExperimentError(f"unknown preset '{name}'{hint}; known: {', '.join(names)}",
+        raise ExperimentError(f"unknown preset '{name}'{did_you_mean(name, names)}; known: "
+                              f"{', '.join(names)}",
                               "--preset")
     return path
 

@@ -6,7 +6,7 @@ so the simulation keeps its state; here it is only validated and described.
 """
 from __future__ import annotations
 
-import difflib
+from engine.names import did_you_mean
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -25,9 +25,8 @@ class SchedParam:
     def validate(self, value: Any) -> Any:
         if self.check == "choice":
             if value not in self.choices:
-                close = difflib.get_close_matches(str(value), self.choices, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise ValueError(f"must be one of {', '.join(self.choices)}, got {value!r}{hint}")
+                raise ValueError(f"must be one of {', '.join(self.choices)}, got {value!r}"
+                                 f"{did_you_mean(value, self.choices)}")
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"must be a number, got {value!r}")
@@ -187,18 +186,16 @@ def make_schedule(spec: Mapping[str, Any] | str | None) -> Schedule:
     if name is None:
         raise KeyError("needs a 'name' (one of: " + ", ".join(SCHEDULES) + ")")
     if name not in SCHEDULES:
-        close = difflib.get_close_matches(str(name), list(SCHEDULES), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise KeyError(f"unknown schedule '{name}'{hint}; known: {', '.join(SCHEDULES)}")
+        raise KeyError(f"unknown schedule '{name}'{did_you_mean(name, SCHEDULES)}; "
+                       f"known: {', '.join(SCHEDULES)}")
     kind = SCHEDULES[name]
     known = {p.name: p for p in kind.params}
     params = {p.name: p.default for p in kind.params}
     for key, value in spec.items():
         if key not in known:
-            close = difflib.get_close_matches(key, list(known), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
             takes = ", ".join(known) or "no parameters"
-            raise KeyError(f"'{key}' is not a parameter of schedule {name}{hint}; it takes: {takes}")
+            raise KeyError(f"'{key}' is not a parameter of schedule {name}"
+                           f"{did_you_mean(key, known)}; it takes: {takes}")
         try:
             params[key] = known[key].validate(value)
         except ValueError as exc:

@@ -230,9 +230,6 @@ class Simulation:
         if steps > self.step:
             self.advance(steps - self.step)
 
-    def last_row(self, i: int) -> int:
-        return int(self._last[i])
-
     def history(self, i: int, upto: int | None = None) -> RunHistory:
         """Record of run ``i``: rows 0..last (or 0..min(last, upto))."""
         end = int(self._last[i]) + 1

@@ -74,6 +74,11 @@ class ValidatedField(QWidget):
     def error(self) -> str:
         return self._error
 
+    def set_error(self, message: str) -> None:
+        """Show ``message`` as this field's problem (e.g. a combination the caller rejects)."""
+        self._error = message
+        self._show()
+
     def revalidate(self) -> None:
         self._on_edit(self.edit.text(), emit=False)
 

@@ -286,21 +286,15 @@ class MapView(QWidget):
                 self.paths[i].setData([], [])
                 self._drawn[i] = None
                 continue
-            if upto is None and self._drawn[i] == (len(theta), len(theta) - 1):
-                end = len(theta) - 1  # nothing new: skip the thinning
-                cur_x.append(theta[end, 0])
-                cur_y.append(theta[end, 1])
-                brushes.append(self._brushes[i])
-                continue
-            idx = self._thinned(i, theta)
             end = len(theta) - 1 if upto is None else min(upto, len(theta) - 1)
-            idx = idx[: np.searchsorted(idx, end, side="right")]
-            if not len(idx) or idx[-1] != end:
-                idx = np.append(idx, end)
-            if len(idx) > MAX_DRAWN_POINTS:
-                stride = -(-len(idx) // MAX_DRAWN_POINTS)
-                idx = np.append(idx[:-1:stride], end)
             if self._drawn[i] != (len(theta), end):  # unchanged paths are not re-set
+                idx = self._thinned(i, theta)
+                idx = idx[: np.searchsorted(idx, end, side="right")]
+                if not len(idx) or idx[-1] != end:
+                    idx = np.append(idx, end)
+                if len(idx) > MAX_DRAWN_POINTS:
+                    stride = -(-len(idx) // MAX_DRAWN_POINTS)
+                    idx = np.append(idx[:-1:stride], end)
                 pts = theta[idx]
                 self.paths[i].setData(pts[:, 0], pts[:, 1])
                 self._drawn[i] = (len(theta), end)

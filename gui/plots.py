@@ -217,6 +217,7 @@ class RunPlots(QWidget):
         False (during playback) a long curve is re-set only once it has grown by 1/300 of its
         length, about a pixel at full view (the cursor line marks the newest step)."""
         self._histories, self._upto = histories, upto
+        wide = self._visible_span() > ENVELOPE_SPAN
         newest = 0
         for i, h in enumerate(histories):
             n = len(h.loss)
@@ -225,7 +226,7 @@ class RunPlots(QWidget):
             if n == drawn or (not exact and 0 < drawn < n < drawn + drawn // 300):
                 continue
             x = _steps(n)
-            coarse = n > ENVELOPE_SPAN and self._visible_span() > ENVELOPE_SPAN
+            coarse = wide and n > ENVELOPE_SPAN
             for item, series, get in self._series[i]:
                 y = series.update(get(h))
                 item.setData(*series.display(n)) if coarse else item.setData(x, y)

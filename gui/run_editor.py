@@ -244,9 +244,6 @@ class RunEditor(QWidget):
         self.hint.setText(text)
         self.hint.setVisible(bool(text))
 
-    def colors(self) -> list[str]:
-        return [run_color(i, r.color) for i, r in enumerate(self._runs)]
-
     def select(self, index: int) -> None:
         self.list.setCurrentRow(index)
 

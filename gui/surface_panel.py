@@ -233,8 +233,7 @@ class SurfacePanel(QWidget):
         try:
             surface = cfg.build()
         except ExperimentError as exc:  # a combination the surface rejects
-            f._error = exc.problem
-            f._show()
+            f.set_error(exc.problem)
             self.surfaceChanged.emit()
             return
         self._config, self._surface, self._error = cfg, surface, ""

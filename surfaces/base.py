@@ -6,6 +6,7 @@ Hessians ``(n, 2, 2)``. Surfaces never import Qt.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -176,21 +177,24 @@ class Surface:
 def resolve_params(specs: tuple[Param, ...], given: Mapping[str, Any]) -> dict[str, Any]:
     """Defaults overlaid with ``given``, each validated. Unknown names raise KeyError with the
     closest known name suggested (the message is the KeyError's first argument)."""
-    import difflib
-
     known = {s.name: s for s in specs}
     out = {s.name: s.default for s in specs}
     for key, value in given.items():
         if key not in known:
-            close = difflib.get_close_matches(key, list(known), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
             names = ", ".join(known) or "none"
-            raise KeyError(f"unknown parameter '{key}'{hint}; this surface takes: {names}")
+            raise KeyError(f"unknown parameter '{key}'{closest_name(key, list(known), 0.6)}; "
+                           f"this surface takes: {names}")
         try:
             out[key] = known[key].validate(value)
         except ValueError as exc:
             raise ValueError(f"parameter '{key}' {exc}") from None
     return out
+
+
+def closest_name(name: str, names: list[str], cutoff: float = 0.5) -> str:
+    """" (did you mean 'x'?)" for the name in ``names`` closest to ``name``, or ""."""
+    close = difflib.get_close_matches(name, names, n=1, cutoff=cutoff)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def as_points(p: Any) -> np.ndarray:

@@ -1,10 +1,9 @@
 """Name -> surface class registry, and building a surface from an experiment's settings."""
 from __future__ import annotations
 
-import difflib
 from typing import Any, Mapping
 
-from surfaces.base import Surface
+from surfaces.base import Surface, closest_name
 
 SURFACES: dict[str, type[Surface]] = {}
 
@@ -22,11 +21,6 @@ class UnknownSurface(KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its argument; we want plain text
         return str(self.args[0])
-
-
-def closest_name(name: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def make_surface(name: str, params: Mapping[str, Any] | None = None) -> Surface:
