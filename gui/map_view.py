@@ -287,7 +287,7 @@ class MapView(QWidget):
                 self._drawn[i] = None
                 continue
             end = len(theta) - 1 if upto is None else min(upto, len(theta) - 1)
-            if self._drawn[i] != (len(theta), end):  # unchanged paths are not re-set
+            if self._drawn[i] != (len(theta), end) and not self._within_a_pixel(i, theta, end):
                 idx = self._thinned(i, theta)
                 idx = idx[: np.searchsorted(idx, end, side="right")]
                 if not len(idx) or idx[-1] != end:
@@ -304,6 +304,15 @@ class MapView(QWidget):
         if (cur_x, cur_y) != self._current_drawn:
             self.current.setData(cur_x, cur_y, brush=brushes)
             self._current_drawn = (cur_x, cur_y)
+
+    def _within_a_pixel(self, i: int, theta: np.ndarray, end: int) -> bool:
+        """While a run grows, its drawn path is kept until the new points stray a pixel
+        from the drawn end (the current-position marker is always exact)."""
+        drawn = self._drawn[i]
+        if drawn is None or drawn[1] != drawn[0] - 1 or end != len(theta) - 1:
+            return False
+        new = theta[drawn[1]:end + 1]
+        return bool(np.abs(new - theta[drawn[1]]).max() < self._pixel)
 
     # ------------------------------------------------------------------ overlays
     def add_overlay(self, item) -> None:

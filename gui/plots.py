@@ -234,7 +234,12 @@ class RunPlots(QWidget):
         if not self._x_auto and newest > 10:
             self.plots["loss"].enableAutoRange(axis="x")
             self._x_auto = True
-        self.set_cursor(newest if upto is None else upto)
+        step = newest if upto is None else upto
+        if exact or abs(step - self.cursor_step) >= self._step_per_pixel():
+            self.set_cursor(step)  # while playing, only when it moves by a pixel or more
+
+    def _step_per_pixel(self) -> float:
+        return self._visible_span() / max(self.plots["loss"].getViewBox().width(), 1.0)
 
     def _visible_span(self) -> float:
         (x0, x1), _ = self.plots["loss"].getViewBox().viewRange()
