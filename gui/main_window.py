@@ -5,6 +5,11 @@ The window owns one ``Experiment`` (immutable; every edit makes a new one) and t
 and starts again from step 0. A GUI-thread QTimer advances the simulation within a frame
 budget and redraws what it recorded.
 
+Its concerns live in mixins beside it: ``gui.file_actions`` (new/open/save),
+``gui.exports`` (CSV and images), ``gui.playback_control`` (play, step, scrub) and
+``gui.session`` (autosave, recent files); the dialogs in ``gui.dialogs`` and the Help texts
+in ``gui.help_texts``.
+
 Extension points for other features (a Lecture menu, analysis tools):
 ``load_experiment(exp, path=None)``, ``experiment()``, ``simulation()``, ``add_menu(title)``,
 ``add_dock(widget, title)``, ``add_tab(widget, title)``, ``map_view.add_overlay(item)`` /
@@ -14,150 +19,35 @@ Extension points for other features (a Lecture menu, analysis tools):
 from __future__ import annotations
 
 import html
-import json
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu,
-                               QMessageBox, QSplitter, QTabWidget, QTextBrowser, QWidget)
+from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMenu, QSplitter, QTabWidget,
+                               QTextBrowser, QVBoxLayout, QWidget)
 
-from engine import csvio
-from engine.experiment import Experiment, ExperimentError, RunConfig, SurfaceConfig
-from engine.experiment import load as load_experiment_file
-from engine.experiment import save as save_experiment_file
+from engine.experiment import Experiment, ExperimentError
 from engine.optimizers import OPTIMIZERS
 from gui.colors import run_color
+from gui.dialogs import APP_NAME, Dialogs
+from gui.exports import Exports
+from gui.file_actions import FileActions, default_experiment
+from gui.help_texts import READING_HTML, SHORTCUTS_HTML, text_to_html
 from gui.map_view import MapView
 from gui.playback import PlaybackBar, Stepper
+from gui.playback_control import PlaybackControl
 from gui.plots import RunPlots, RunStyle
+from gui.session import Session, config_dir_default
 
-APP_NAME = "Descent Lab"
 FRAME_MS = 16
-MAX_RECENT = 8
-AUTOSAVE_NAME = "last_experiment.toml"
-SESSION_NAME = "session.json"
-TOML_FILTER = "Experiment files (*.toml);;All files (*)"
-EXPORT_CHUNK = 50_000  # steps between progress updates when an export must run on first
+
+__all__ = ["MainWindow", "default_experiment", "Dialogs", "config_dir_default", "text_to_html",
+           "APP_NAME"]
 
 
-def default_experiment() -> Experiment:
-    """Rosenbrock's crescent with the four classic optimizers racing from its default start."""
-    def run(label, opt, **hyper):
-        spec = OPTIMIZERS[opt]
-        return RunConfig(label, opt, spec.resolve(hyper))
-
-    return Experiment(
-        surface=SurfaceConfig("rosenbrock"),
-        runs=(run("GD", "gd", lr=0.001), run("Momentum", "momentum", lr=0.0005, momentum=0.9),
-              run("Adam", "adam", lr=0.05), run("RMSProp", "rmsprop", lr=0.01)),
-        steps=3000, title="Four optimizers on Rosenbrock's crescent",
-        description="Plain gradient descent, momentum, RMSProp and Adam start from the same "
-                    "point. Watch how each one handles the steep walls and the flat floor of "
-                    "the curved valley. Click anywhere on the map to start all runs from there.")
-
-
-def config_dir_default() -> Path:
-    """Where the session and the autosave live: $DESCENT_LAB_CONFIG_DIR, else the platform's
-    application config folder."""
-    env = os.environ.get("DESCENT_LAB_CONFIG_DIR")
-    if env:
-        return Path(env)
-    loc = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation)
-    return Path(loc) if loc else Path.home() / ".descent-lab"
-
-
-def text_to_html(text: str) -> str:
-    """An experiment's plain-text description as HTML: blank lines separate paragraphs, lines
-    starting with "•" are list items (the lines after one continue it), other line breaks are
-    just wrapping."""
-    out = []
-    for block in text.strip().split("\n\n"):
-        items: list[str] = []
-        para: list[str] = []
-        for line in block.splitlines():
-            stripped = line.strip()
-            if stripped.startswith("•"):
-                items.append(stripped[1:].strip())
-            elif items:  # a wrapped line of the current item
-                items[-1] += " " + stripped
-            else:
-                para.append(stripped)
-        if para:
-            out.append(f"<p>{html.escape(' '.join(para))}</p>")
-        if items:
-            out.append("<ul style='margin-left:-20px'>" + "".join(
-                f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
-    return "".join(out)
-
-
-class Dialogs:
-    """The modal dialogs the window uses; tests pass a replacement with the same methods."""
-
-    def open_path(self, parent, caption: str, filter_: str) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(parent, caption, "", filter_)
-        return path or None
-
-    def save_path(self, parent, caption: str, suggested: str, filter_: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(parent, caption, suggested, filter_)
-        return path or None
-
-    def folder(self, parent, caption: str) -> str | None:
-        return QFileDialog.getExistingDirectory(parent, caption) or None
-
-    def ask_unsaved(self, parent, what: str) -> str:
-        """'save', 'discard' or 'cancel'."""
-        B = QMessageBox.StandardButton
-        ans = QMessageBox.question(parent, APP_NAME, f"{what} has unsaved changes. Save them?",
-                                   B.Save | B.Discard | B.Cancel, B.Save)
-        return {B.Save: "save", B.Discard: "discard"}.get(ans, "cancel")
-
-    def error(self, parent, title: str, text: str) -> None:
-        QMessageBox.critical(parent, title, text)
-
-    def info(self, parent, title: str, text: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=parent)
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.exec()
-
-
-SHORTCUTS_HTML = """<h3>Keyboard shortcuts</h3><table cellpadding=3>
-<tr><td><b>Space</b></td><td>Play / pause</td></tr>
-<tr><td><b>→</b></td><td>One step</td></tr>
-<tr><td><b>R</b></td><td>Reset to step 0</td></tr>
-<tr><td><b>Ctrl+N / Ctrl+O</b></td><td>New / open an experiment</td></tr>
-<tr><td><b>Ctrl+S / Ctrl+Shift+S</b></td><td>Save / save as</td></tr>
-<tr><td><b>Click on the map</b></td><td>Start the selected runs (all if none) there</td></tr>
-<tr><td><b>Drag a start marker</b></td><td>Move that run's start</td></tr>
-<tr><td><b>Esc</b> (in the run list)</td><td>Select no run: map clicks move every run</td></tr>
-<tr><td><b>Right-click on the map</b></td><td>Gradient, Hessian eigenvectors and escape direction at that point</td></tr>
-<tr><td><b>G</b></td><td>Gradient arrows at every run's current position</td></tr>
-<tr><td><b>Ctrl+K</b></td><td>Clear the point analysis</td></tr>
-<tr><td><b>Ctrl+Shift+A / Ctrl+D / Delete</b></td><td>Add a run / duplicate it / remove the selected runs</td></tr>
-<tr><td><b>Mouse wheel / drag</b></td><td>Zoom / pan the map and plots</td></tr>
-</table>
-<p>The <b>Lecture</b> menu loads each experiment of the lecture, with a text on what to
-watch.</p>"""
-
-READING_HTML = """<h3>How to read the plots</h3>
-<p><b>Loss</b> and <b>gradient norm ‖g‖</b> are on a log scale: a straight falling line means
-the loss shrinks by the same factor every step.</p>
-<p><b>σ per parameter</b> (σ₁ solid, σ₂ dashed) is the adaptive optimizers' running estimate of
-how large each gradient component usually is: Adagrad's root mean square of all past
-gradients, RMSProp's and Adam's exponentially weighted one. Plain gradient descent and
-momentum have no σ, so they draw no σ curve.</p>
-<p><b>Learning rate</b>: the solid line is the schedule's η<sup>t</sup>. The dashed (θ₁) and
-dotted (θ₂) lines are the <b>effective rate</b> η<sup>t</sup>/σ<sup>t</sup> each parameter
-really gets. Where a direction is steep, σ is large and its effective rate small; along a
-flat direction σ is small and the step grows. That is how one η serves both the steep walls
-and the flat floor of a valley.</p>
-<p>The dashed vertical line is the step shown on the map; drag the timeline to move it.</p>"""
-
-
-class MainWindow(QMainWindow):
+class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
     """Descent Lab's main window. ``config_dir`` holds the autosave and the session (recent
     files); ``dialogs`` supplies file pickers and message boxes; ``run_editor`` and
     ``surface_panel`` may be given (default: the real widgets)."""
@@ -229,7 +119,6 @@ class MainWindow(QMainWindow):
         self.map_view.setMinimumWidth(320)
         self.tabs.setMinimumWidth(300)
         central = QWidget()
-        from PySide6.QtWidgets import QVBoxLayout
         lay = QVBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -389,232 +278,6 @@ class MainWindow(QMainWindow):
         self._changed()
         self.experimentLoaded.emit()
 
-    def open_file(self, path: str | Path) -> bool:
-        """Load an experiment file (no unsaved-changes prompt); errors go to a dialog."""
-        try:
-            exp = load_experiment_file(path)
-        except ExperimentError as exc:
-            self.dialogs.error(self, "Cannot open experiment", str(exc))
-            return False
-        self.load_experiment(exp, Path(path).resolve())
-        return True
-
-    def new_experiment(self) -> None:
-        if self.confirm_discard():
-            self.load_experiment(default_experiment(), None, clean=True)
-
-    def open_dialog(self) -> None:
-        if not self.confirm_discard():
-            return
-        path = self.dialogs.open_path(self, "Open experiment", TOML_FILTER)
-        if path:
-            self.open_file(path)
-
-    def save(self) -> bool:
-        """Save to the current file (asks for one when there is none)."""
-        if self._path is None:
-            return self.save_as()
-        return self.save_to(self._path)
-
-    def save_as(self) -> bool:
-        suggested = str(self._path or Path.home() / f"{self._suggested_stem()}.toml")
-        path = self.dialogs.save_path(self, "Save experiment", suggested, TOML_FILTER)
-        if not path:
-            return False
-        if not path.lower().endswith(".toml"):
-            path += ".toml"
-        return self.save_to(path)
-
-    def save_to(self, path: str | Path) -> bool:
-        try:
-            save_experiment_file(self._exp, path)
-        except OSError as exc:
-            self.dialogs.error(self, "Cannot save", f"Cannot write {path}: {exc.strerror or exc}")
-            return False
-        self._path = Path(path).resolve()
-        self._saved_text = self._exp.to_toml()
-        self._add_recent(str(self._path))
-        self._changed()
-        self.statusBar().showMessage(f"Saved {self._path}", 5000)
-        return True
-
-    def confirm_discard(self) -> bool:
-        """True when the current experiment may be replaced (saved, discarded or clean)."""
-        if not self.is_dirty():
-            return True
-        ans = self.dialogs.ask_unsaved(self, f"“{self._title()}”")
-        if ans == "save":
-            return self.save()
-        return ans == "discard"
-
-    # ---------------------------------------------------------------- export
-    def export_csv(self, path: str | Path) -> None:
-        """Run to the step limit, then write every run's trajectory (engine.csvio.write_csv:
-        the same bytes as ``main.py run --csv`` for this experiment)."""
-        sim = self._complete()
-        csvio.write_csv(path, sim)
-
-    def export_csv_per_run(self, folder: str | Path) -> list[Path]:
-        sim = self._complete()
-        return csvio.write_csv_per_run(folder, sim)
-
-    def export_image(self, path: str | Path, what: str = "map") -> None:
-        """PNG or SVG (by extension) of the map (``what="map"``) or of the whole window,
-        written atomically."""
-        from engine.atomic import atomic_path
-
-        with atomic_path(path) as tmp:
-            self._write_image(str(tmp), what)
-
-    def _write_image(self, path: str, what: str) -> None:
-        svg = path.lower().endswith(".svg")
-        if what == "map":
-            import pyqtgraph.exporters as exporters
-            item = self.map_view.plot.scene()
-            exp = (exporters.SVGExporter if svg else exporters.ImageExporter)(item)
-            if not svg:
-                exp.parameters()["width"] = max(1200, self.map_view.width())
-            exp.export(path)
-            return
-        if svg:
-            from PySide6.QtCore import QPoint, QRect, QSize
-            from PySide6.QtGui import QPainter
-            from PySide6.QtSvg import QSvgGenerator
-            gen = QSvgGenerator()
-            gen.setFileName(path)
-            gen.setSize(QSize(self.width(), self.height()))
-            gen.setViewBox(QRect(0, 0, self.width(), self.height()))
-            gen.setTitle(self.windowTitle())
-            painter = QPainter(gen)
-            try:
-                self.render(painter, QPoint(0, 0))
-            finally:
-                painter.end()
-        elif not self.grab().save(path):
-            raise OSError(f"cannot write {path}")
-
-    def export_csv_dialog(self) -> None:
-        path = self.dialogs.save_path(self, "Export trajectories", f"{self._suggested_stem()}.csv",
-                                      "CSV files (*.csv)")
-        if path:
-            self._guarded(lambda: self.export_csv(path), f"Wrote {path}")
-
-    def export_csv_per_run_dialog(self) -> None:
-        folder = self.dialogs.folder(self, "Export one CSV per run into folder")
-        if folder:
-            self._guarded(lambda: self.export_csv_per_run(folder), f"Wrote one CSV per run to {folder}")
-
-    def export_image_dialog(self, what: str) -> None:
-        path = self.dialogs.save_path(self, f"Export {what} image",
-                                      f"{self._suggested_stem()}-{what}.png",
-                                      "PNG image (*.png);;SVG image (*.svg)")
-        if path:
-            if not path.lower().endswith((".png", ".svg")):
-                path += ".png"
-            self._guarded(lambda: self.export_image(path, what), f"Wrote {path}")
-
-    def _guarded(self, job: Callable, done: str) -> None:
-        try:
-            job()
-        except (OSError, ValueError, RuntimeError) as exc:
-            self.dialogs.error(self, "Export failed", str(exc))
-            return
-        self.statusBar().showMessage(done, 5000)
-
-    def _complete(self):
-        """Run to the step limit before an export; long runs show a progress dialog with
-        Cancel (cancelling keeps the steps done and exports nothing)."""
-        if self._sim is None:
-            raise ValueError(f"nothing to export: {self._problem}")
-        self.pause()
-        sim, limit = self._sim, self.stepper.limit
-        remaining = limit - sim.step
-        if remaining > EXPORT_CHUNK:
-            from PySide6.QtWidgets import QApplication, QProgressDialog
-
-            dlg = QProgressDialog(f"Running to step {limit:,} before the export…", "Cancel",
-                                  0, remaining, self)
-            dlg.setWindowTitle("Export")
-            dlg.setMinimumDuration(300)
-            start = sim.step
-            while sim.step < limit and sim.live.any():
-                sim.advance(min(EXPORT_CHUNK, limit - sim.step))
-                dlg.setValue(sim.step - start)
-                QApplication.processEvents()
-                if dlg.wasCanceled():
-                    self.redraw()
-                    raise ValueError(f"export cancelled at step {sim.step:,}")
-            dlg.close()
-        sim.run_to(limit)
-        self._shown = None
-        self.redraw()
-        return self._sim
-
-    # ---------------------------------------------------------------- playback
-    @property
-    def is_playing(self) -> bool:
-        return self.timer.isActive()
-
-    def play(self) -> None:
-        if self._sim is None:
-            self._explain_block()
-            return
-        if self.stepper.remaining(self._sim) == 0:
-            self.statusBar().showMessage(
-                "Finished: every run stopped" if not self._sim.live.any() else
-                f"Reached the step limit ({self.stepper.limit:,}); raise 'Stop at step' to go on",
-                5000)
-            return
-        self._shown = None
-        self.timer.start()
-        self.playback.set_playing(True)
-
-    def pause(self) -> None:
-        was_playing = self.timer.isActive()
-        self.timer.stop()
-        self.playback.set_playing(False)
-        if was_playing:
-            self.redraw()  # exact curves once playback stops
-
-    def toggle_play(self) -> None:
-        self.pause() if self.is_playing else self.play()
-
-    def step_once(self) -> None:
-        """Advance every live run by exactly one step (pauses playback)."""
-        self.pause()
-        if self._sim is None:
-            self._explain_block()
-            return
-        if self._sim.live.any():
-            self._sim.advance(1)
-            if self._sim.step > self.stepper.limit:
-                self.stepper.limit = self._sim.step
-                self.playback.set_limit(self._sim.step)
-                self._set_exp(replace(self._exp, steps=self._sim.step), rebuild=False)
-        self._shown = None
-        self.redraw()
-
-    def reset(self) -> None:
-        """Back to step 0 (keeps playing if it was)."""
-        playing = self.is_playing
-        self._rebuild()
-        if playing:
-            self.play()
-
-    def show_step(self, step: int) -> None:
-        """Show the recorded state at ``step`` (the timeline); the newest step means live."""
-        if self._sim is None:
-            return
-        self._shown = None if step >= self._sim.step else max(0, int(step))
-        if self._shown is not None:
-            self.pause()
-        self.redraw()
-
-    def shown_step(self) -> int:
-        if self._sim is None:
-            return 0
-        return self._sim.step if self._shown is None else self._shown
-
     # ================================================================== internals
     def _title(self) -> str:
         return self._exp.title or (self._path.stem if self._path else "untitled")
@@ -719,32 +382,6 @@ class MainWindow(QMainWindow):
                                  [sim.status_text(i) for i in range(sim.n)])
         self.frameDrawn.emit(self.shown_step())
 
-    def _on_frame(self) -> None:
-        sim = self._sim
-        if sim is None:
-            self.pause()
-            return
-        try:
-            done = self.stepper.advance_frame(sim)
-        except MemoryError:  # the record of every step no longer fits: stop, keep what ran
-            self.pause()
-            self.statusBar().showMessage(f"Stopped at step {sim.step:,}: not enough memory to "
-                                         "record more steps. Lower the step limit.")
-            self.redraw()
-            return
-        self.redraw()
-        if done == 0 or self.stepper.remaining(sim) == 0:
-            self.pause()
-
-    def _on_speed(self, speed: int) -> None:
-        self.stepper.speed = speed
-
-    def _on_limit(self, steps: int) -> None:
-        self.stepper.limit = steps
-        if steps != self._exp.steps:
-            self._set_exp(replace(self._exp, steps=steps), rebuild=False)
-        self.redraw()
-
     def _on_runs_edited(self) -> None:
         if self._loading:
             return
@@ -791,85 +428,6 @@ class MainWindow(QMainWindow):
         if self._sim is not None:
             names = self._sim.surface.axis_names
         self.coords_label.setText(f"{names[0]} = {x:.4g}  {names[1]} = {y:.4g}  loss = {loss:.4g}")
-
-    # ---------------------------------------------------------------- session & autosave
-    def _session_path(self) -> Path:
-        return self.config_dir / SESSION_NAME
-
-    def _autosave_path(self) -> Path:
-        return self.config_dir / AUTOSAVE_NAME
-
-    def _autosave(self) -> None:
-        if not self.autosave_enabled:
-            return
-        from engine.atomic import atomic_write_text
-        text = self._exp.to_toml()
-        session = {"path": str(self._path) if self._path else None,
-                   "dirty": self.is_dirty(), "recent": self._recent}
-        blob = json.dumps(session, indent=1)
-        try:
-            self.config_dir.mkdir(parents=True, exist_ok=True)
-            if text != self._autosaved_text:
-                atomic_write_text(self._autosave_path(), text)
-                self._autosaved_text = text
-            if blob != getattr(self, "_session_blob", None):
-                atomic_write_text(self._session_path(), blob)
-                self._session_blob = blob
-        except OSError as exc:
-            self.statusBar().showMessage(f"Cannot autosave to {self.config_dir}: {exc}", 5000)
-
-    def _load_session(self) -> None:
-        try:
-            session = json.loads(self._session_path().read_text(encoding="utf-8"))
-            if not isinstance(session, dict):
-                session = {}
-        except (OSError, ValueError):
-            session = {}
-        recent = session.get("recent", [])
-        self._recent = [str(p) for p in recent if isinstance(p, str)][:MAX_RECENT]
-        self._update_recent_menu()
-
-    def restore_last(self) -> bool:
-        """Load the autosaved experiment of the last session; False when there is none."""
-        auto = self._autosave_path()
-        if not auto.is_file():
-            return False
-        try:
-            exp = load_experiment_file(auto)
-        except ExperimentError:
-            return False
-        try:
-            session = json.loads(self._session_path().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            session = {}
-        path = session.get("path") if isinstance(session, dict) else None
-        dirty = bool(session.get("dirty", True)) if isinstance(session, dict) else True
-        self.load_experiment(exp, path, clean=not dirty)
-        if path and dirty:
-            self._saved_text = None
-            self._changed()
-        return True
-
-    def _add_recent(self, path: str) -> None:
-        self._recent = [path] + [p for p in self._recent if p != path]
-        self._recent = self._recent[:MAX_RECENT]
-        self._update_recent_menu()
-
-    def _update_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for p in self._recent:
-            act = self.recent_menu.addAction(p)
-            act.triggered.connect(lambda checked=False, p=p: self._open_recent(p))
-        self.recent_menu.setEnabled(bool(self._recent))
-
-    def _open_recent(self, path: str) -> None:
-        if self.confirm_discard() and not self.open_file(path) and not Path(path).exists():
-            self._recent = [p for p in self._recent if p != path]  # gone: drop it
-            self._update_recent_menu()
-            self._autosave()  # the session file keeps the recent list
-
-    def recent_files(self) -> list[str]:
-        return list(self._recent)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt)
         self.pause()

@@ -276,7 +276,7 @@ def test_a_vanished_recent_file_is_reported_and_dropped(qtbot, win, dialogs, tmp
 
 def test_long_export_runs_with_progress_and_equals_the_command_line(qtbot, win, dialogs,
                                                                      tmp_path):
-    import gui.main_window as mw
+    import gui.exports as mw
 
     win.playback.set_limit(130)
     win._on_limit(130)

@@ -1,0 +1,61 @@
+"""Texts of the Help menu and the experiment description's HTML rendering."""
+from __future__ import annotations
+
+import html
+
+
+def text_to_html(text: str) -> str:
+    """An experiment's plain-text description as HTML: blank lines separate paragraphs, lines
+    starting with "•" are list items (the lines after one continue it), other line breaks are
+    just wrapping."""
+    out = []
+    for block in text.strip().split("\n\n"):
+        items: list[str] = []
+        para: list[str] = []
+        for line in block.splitlines():
+            stripped = line.strip()
+            if stripped.startswith("•"):
+                items.append(stripped[1:].strip())
+            elif items:  # a wrapped line of the current item
+                items[-1] += " " + stripped
+            else:
+                para.append(stripped)
+        if para:
+            out.append(f"<p>{html.escape(' '.join(para))}</p>")
+        if items:
+            out.append("<ul style='margin-left:-20px'>" + "".join(
+                f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+    return "".join(out)
+
+
+SHORTCUTS_HTML = """<h3>Keyboard shortcuts</h3><table cellpadding=3>
+<tr><td><b>Space</b></td><td>Play / pause</td></tr>
+<tr><td><b>→</b></td><td>One step</td></tr>
+<tr><td><b>R</b></td><td>Reset to step 0</td></tr>
+<tr><td><b>Ctrl+N / Ctrl+O</b></td><td>New / open an experiment</td></tr>
+<tr><td><b>Ctrl+S / Ctrl+Shift+S</b></td><td>Save / save as</td></tr>
+<tr><td><b>Click on the map</b></td><td>Start the selected runs (all if none) there</td></tr>
+<tr><td><b>Drag a start marker</b></td><td>Move that run's start</td></tr>
+<tr><td><b>Esc</b> (in the run list)</td><td>Select no run: map clicks move every run</td></tr>
+<tr><td><b>Right-click on the map</b></td><td>Gradient, Hessian eigenvectors and escape direction at that point</td></tr>
+<tr><td><b>G</b></td><td>Gradient arrows at every run's current position</td></tr>
+<tr><td><b>Ctrl+K</b></td><td>Clear the point analysis</td></tr>
+<tr><td><b>Ctrl+Shift+A / Ctrl+D / Delete</b></td><td>Add a run / duplicate it / remove the selected runs</td></tr>
+<tr><td><b>Mouse wheel / drag</b></td><td>Zoom / pan the map and plots</td></tr>
+</table>
+<p>The <b>Lecture</b> menu loads each experiment of the lecture, with a text on what to
+watch.</p>"""
+
+READING_HTML = """<h3>How to read the plots</h3>
+<p><b>Loss</b> and <b>gradient norm ‖g‖</b> are on a log scale: a straight falling line means
+the loss shrinks by the same factor every step.</p>
+<p><b>σ per parameter</b> (σ₁ solid, σ₂ dashed) is the adaptive optimizers' running estimate of
+how large each gradient component usually is: Adagrad's root mean square of all past
+gradients, RMSProp's and Adam's exponentially weighted one. Plain gradient descent and
+momentum have no σ, so they draw no σ curve.</p>
+<p><b>Learning rate</b>: the solid line is the schedule's η<sup>t</sup>. The dashed (θ₁) and
+dotted (θ₂) lines are the <b>effective rate</b> η<sup>t</sup>/σ<sup>t</sup> each parameter
+really gets. Where a direction is steep, σ is large and its effective rate small; along a
+flat direction σ is small and the step grows. That is how one η serves both the steep walls
+and the flat floor of a valley.</p>
+<p>The dashed vertical line is the step shown on the map; drag the timeline to move it.</p>"""
