@@ -132,12 +132,37 @@ def test_batch_size_same_epochs():
     assert turn_fraction(b1) > 0.25
 
 
+def quotes(name, *texts):
+    """The preset's description states each of ``texts`` (line breaks count as spaces)."""
+    exp, _ = run_preset(name)
+    desc = " ".join(exp.description.split())
+    for text in texts:
+        assert text in desc, (name, text)
+
+
 def test_no_spoiler_separates():
     exp, sim = run_preset("no-spoiler")
+    surf = sim.surface
     h = sim.history(0)
-    assert np.linalg.norm(h.theta[-1] - [5.483, 3.595]) < 1e-3
-    assert h.loss[-1] < 1e-4
-    assert sim.surface.separates(h.theta[-1])
+    (only_min,) = surf.minima
+    assert np.linalg.norm(only_min.point - [5.483, 3.595]) < 1e-3
+    assert only_min.y == pytest.approx(np.log(99.0) - 1.0, abs=1e-9)
+    assert np.linalg.norm(h.theta[-1] - only_min.point) < 1e-3
+    # the minimum is a compromise, not a zero of the loss: b = 1 makes (1,0) and (−1,0)
+    # pull w₁ towards 3.595 and 5.595
+    assert 1e-5 < h.loss[-1] < 1e-4
+    assert h.loss[-1] == pytest.approx(2.4e-5, rel=0.02)
+    def sigmoid(z):
+        return 1.0 / (1.0 + np.exp(-z))
+    w1_pos, w1_neg = np.log(99.0) - 1.0, np.log(99.0) + 1.0  # each point alone, with b = 1
+    assert sigmoid(w1_pos + 1.0) == pytest.approx(0.99) and round(w1_pos, 3) == 3.595
+    assert sigmoid(-w1_neg + 1.0) == pytest.approx(0.01) and round(w1_neg, 3) == 5.595
+    assert w1_pos < only_min.x < w1_neg
+    out = sigmoid(surf.inputs @ h.theta[-1] + surf.bias)
+    np.testing.assert_allclose(out, [0.9985, 0.99, 0.0112], atol=5e-5)
+    assert surf.separates(h.theta[-1])
+    quotes("no-spoiler", "(5.483, 3.595)", "0.9985, 0.99 and 0.0112", "2.4e-5, not 0",
+           "w₂ = ln 99 − 1 = 3.595", "w₁ = 3.595 for 0.99", "w₁ = 5.595 for 0.01")
 
 
 def test_spoiler_stops_separating_although_a_separator_exists():
