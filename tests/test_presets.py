@@ -201,29 +201,87 @@ def test_tiny_learning_rate():
     assert np.hypot(*h.theta[-1]) > 2.5
 
 
+def canyon_jumps(u, after=2000):
+    """Index groups where |θ₂ − 0.02·θ₁| > 0.5 after step ``after``, split at gaps > 50."""
+    idx = np.flatnonzero(np.abs(u) > 0.5)
+    idx = idx[idx > after]
+    return np.split(idx, np.flatnonzero(np.diff(idx) > 50) + 1) if len(idx) else []
+
+
 def test_adagrad_explodes():
+    exp, sim = run_preset("adagrad-explodes")
     h = hist("adagrad-explodes", "Adagrad η=0.08")
+    c0 = sim.surface.floor_curvature
+    assert round(c0) == 566 and round(2 / c0, 4) == 3.5e-3
+    eta = sim.runs[0].lr
+    assert eta == 0.08 and round(eta * c0 / 2, 1) == 22.6
     d = np.hypot(h.theta[:, 0], h.theta[:, 1])
     assert d[2000] < 0.2 and d[-1] < 0.01
     u = canyon_across("adagrad-explodes", h)
-    idx = np.flatnonzero(np.abs(u) > 0.5)
-    idx = idx[idx > 5000]
-    groups = np.split(idx, np.flatnonzero(np.diff(idx) > 50) + 1)
-    assert len(groups) >= 3
+    groups = canyon_jumps(u)
+    starts = [int(g[0]) for g in groups]
+    assert len(starts) == 5
+    assert np.all(np.abs(np.array(starts) - [6900, 13800, 26300, 48700, 88400]) < 100)
     sig = h.sigma[:, 1]
     for g in groups:
-        s = int(g[0])
+        s, end = int(g[0]), int(g[-1])
         assert sig[s - 1] < sig[s - 1000]
-        assert sig[int(g[-1])] > sig[s - 1]
+        assert sig[s - 1] < eta * c0 / 2  # the effective rate across the floor passed 2/c₀
+        assert sig[end] > 26 and sig[end] == pytest.approx(26.6, abs=0.2)
+        back = end + int(np.argmax(np.abs(u[end:]) < 1e-3))
+        assert back - end < 500 and np.abs(u[back:back + 1000]).max() < 1e-3
+    assert h.eff_lr[-1, 0] == pytest.approx(0.032, abs=5e-4)
+    quotes("adagrad-explodes", "η = 0.08", "6,900, 13,800, 26,300, 48,700 and 88,400",
+           "2/c₀ ≈ 3.5e-3", "η·c₀/2 ≈ 22.6", "c₀ ≈ 566", "about 26.6", "rises to 0.032",
+           "within 0.01")
+
+
+def run_adagrad(lr, schedule):
+    from engine.optimizers import OPTIMIZERS
+    from engine.schedules import make_schedule
+    from engine.simulation import RunSpec, Simulation
+    from surfaces import make_surface
+
+    canyon = make_surface("canyon")
+    hyper = OPTIMIZERS["adagrad"].resolve({"lr": lr, "eps": 0.0})
+    sim = Simulation(canyon, [RunSpec("a", "adagrad", hyper, (4.0, 2.0),
+                                      make_schedule(schedule))])
+    sim.run_to(100_000)
+    return canyon, sim.history(0)
+
+
+def test_adagrad_pair_differs_only_by_the_schedule():
+    from engine.schedules import CONSTANT, make_schedule
+
+    const, decay = (run_preset(n)[0] for n in ("adagrad-explodes", "adagrad-decay"))
+    assert (const.surface, const.steps, const.seed) == (decay.surface, decay.steps, decay.seed)
+    (a,), (b,) = const.runs, decay.runs
+    assert a.schedule == CONSTANT and b.schedule == make_schedule("inv_sqrt")
+    assert (a.optimizer, dict(a.hyper), a.start) == (b.optimizer, dict(b.hyper), b.start)
 
 
 def test_adagrad_decay():
-    h = hist("adagrad-decay", "Adagrad η=0.5/√(t+1)")
-    assert np.hypot(*h.theta[-1]) < 0.05
+    exp, sim = run_preset("adagrad-decay")
+    h = hist("adagrad-decay", "Adagrad η=0.08/√(t+1)")
+    c0 = sim.surface.floor_curvature
+    d = np.hypot(*h.theta.T)
+    assert d[2000] == pytest.approx(1.08, abs=0.005) and d[-1] == pytest.approx(0.16, abs=0.005)
+    assert np.all(np.diff(d[2000:]) <= 0)
     u = canyon_across("adagrad-decay", h)
-    assert np.abs(u[2000:]).max() < 1e-3
-    eff = h.eff_lr[:, 1]
-    assert np.all(np.diff(eff[1:]) <= 1e-12 * eff[1:-1])
+    on_floor = int(np.argmax(np.abs(u) < 0.25))  # the descent is not a jump
+    assert np.abs(u[2000:]).max() < 1e-3 and not canyon_jumps(u, after=on_floor)
+    eff = h.eff_lr
+    assert np.all(np.diff(eff, axis=0) <= 1e-12 * eff[:-1])
+    assert eff[:, 1].max() < 2 / c0 and eff[-1, 1] == pytest.approx(1.9e-5, abs=5e-7)
+    assert eff[-1, 0] == pytest.approx(4.7e-5, abs=5e-7)
+    _, const = run_preset("adagrad-explodes")
+    assert np.hypot(*const.history(0).theta[-1]) < 0.01  # the constant-η run, jumps and all
+    canyon, big = run_adagrad(0.5, "inv_sqrt")
+    assert np.hypot(*big.theta[-1]) == pytest.approx(0.032, abs=5e-4)
+    assert np.abs(canyon.across(big.theta[2000:])).max() < 1e-3
+    quotes("adagrad-decay", "η = 0.08", "falls to 1.9e-5", "2/c₀ ≈ 3.5e-3", "settles at 4.7e-5",
+           "grows to 0.032", "1.08 from the minimum at step 2,000 and 0.16 at the end",
+           "within 0.01", "η = 0.5 and the same decay the run ends 0.032")
 
 
 def test_saddle_escape():
