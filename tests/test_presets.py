@@ -307,14 +307,25 @@ def test_flat_vs_sharp():
     exp, sim = run_preset("flat-vs-sharp")
     surf = sim.surface
     sharp = [m for m in surf.minima if "sharp" in m.note][0]
+    flat = [m for m in surf.minima if "flat" in m.note][0]
+    assert round(flat.x, 2) == -1.36 and round(sharp.x, 2) == 1.50
+    lf, ls = surf.value(np.array([flat.point, sharp.point]))
+    assert round(ls, 2) == -0.95 and round(lf, 2) == -0.90 and ls < lf
+    assert surf.params["test_shift"] == 0.25
     for i, run in enumerate(sim.runs):
         end = sim.history(i).theta[-1]
+        train = sim.history(i).loss[-1]
         test_loss = surf.test_value(end[None, :])[0]
         if run.label.startswith("large"):
             assert np.hypot(end[0] - sharp.x, end[1] - sharp.y) < 0.01, run.label
+            assert round(train, 3) == -0.949 and round(test_loss, 2) == -0.20, run.label
             assert test_loss > -0.3, run.label
         else:
             assert end[0] < -0.8 and test_loss < -0.8, run.label
+            assert abs(train + 0.88) < 0.03 and abs(test_loss + 0.85) < 0.03, run.label
+    quotes("flat-vs-sharp", "θ₁ ≈ −1.36", "θ₁ ≈ 1.50", "−0.95 against −0.90", "(−0.949)",
+           "only −0.20", "about −0.88", "about −0.85", "shifted by 0.25",
+           "Metrics panel", "main.py run --preset flat-vs-sharp")
 
 
 def test_warmup():
