@@ -59,6 +59,17 @@ def test_crescent_rmsprop_sigma_reacts_faster():
     for h in (r9, r5):
         assert np.linalg.norm(h.theta[-1] - 1.0) < 0.15
     assert np.linalg.norm(ada.theta[-1] - 1.0) > 0.4
+    assert abs(ada.sigma[:, 0].max() - 1800) < 50
+    exp, sim = run_preset("crescent-rmsprop")
+    surf = sim.surface
+    assert abs(surf.grad(np.array([[-1.5, 2.0]]))[0, 0]) == pytest.approx(155.0)
+    x = np.linspace(-1.5, 1.0, 251)
+    g = surf.grad(np.stack([x, x * x], axis=1))  # the valley floor θ₂ = θ₁²
+    np.testing.assert_allclose(g[:, 0], -2.0 * (1.0 - x), atol=1e-9)
+    np.testing.assert_allclose(g[:, 1], 0.0, atol=1e-9)
+    assert np.linalg.norm(g, axis=1).max() == pytest.approx(5.0) and 155.0 / 5.0 > 30
+    quotes("crescent-rmsprop", "|∂L/∂θ₁| = 155", "(−2(1 − θ₁), 0): at most 5",
+           "thirty or more times smaller", "about 1,800", "after 47 steps", "after 11 steps")
 
 
 def test_momentum_vs_nesterov():
