@@ -355,3 +355,53 @@ def test_every_lecture_experiment_has_its_preset():
 
     assert set(LECTURE_ORDER) <= set(preset_names())
     assert len(LECTURE_ORDER) == 16
+
+
+def test_other_numbers_the_texts_quote():
+    """Numbers in the texts beyond each preset's own checks (said to help reading the plots)."""
+    h = hist("stuck-large-gradient", "GD η=1e-2")
+    u = canyon_across("stuck-large-gradient", h)
+    assert round(h.loss[0]) == 889 and round(h.loss[-1]) == 659
+    assert abs(h.grad_norm[1800:] - 400).max() < 5 and abs(np.abs(u[1800:]) - 2).max() < 0.05
+    quotes("stuck-large-gradient", "(from 889)", "about 659", "near 400", "+2 and −2")
+
+    h = hist("tiny-learning-rate", "GD η=1e-7")
+    u = canyon_across("tiny-learning-rate", h)
+    assert abs(int(np.argmax(np.abs(u) < 0.25)) - 47_000) < 500
+    assert round(h.theta[-1, 0], 2) == 2.67 and round(np.hypot(*h.theta[-1]), 2) == 2.67
+    from gui.playback import MAX_SPEED
+    assert MAX_SPEED == 10_000
+    quotes("tiny-learning-rate", "about 47,000 steps", "about 2.67", "still 2.67 away",
+           "10,000 steps per frame")
+
+    exp, sim = run_preset("batch-size")
+    m = sim.surface.minima[0]
+    lstar = sim.surface.value(m.point[None])[0]
+    full, b10, b1 = (sim.history(i) for i in range(3))
+    assert [round(full.loss[1] - lstar, 1), round(b10.loss[10] - lstar, 2),
+            round(b1.loss[100] - lstar, 2)] == [8.7, 0.16, 0.68]
+    quotes("batch-size", "8.7 for the full batch, 0.16 for B = 10, 0.68 for B = 1")
+
+    gd, mom = hist("momentum-rolls-over", "GD"), hist("momentum-rolls-over", "Momentum")
+    assert round(gd.theta[-1, 0], 2) == 4.91 and round(gd.loss[-1], 2) == 1.23
+    assert round(mom.theta[-1, 0], 2) == 0.98 and round(mom.loss[-1], 3) == 0.049
+    assert round(gd.loss[-1] / mom.loss[-1]) == 25
+    quotes("momentum-rolls-over", "θ₁ ≈ 4.91", "stays at 1.23", "θ₁ ≈ 0.98", "0.049, 25 times")
+
+    exp, sim = run_preset("second-order-rosenbrock")
+    ev = np.linalg.eigvalsh(sim.surface.hessian(np.array([[0.2, 0.05]]))[0])
+    assert round(ev[0], 1) == -1.7 and round(ev[1]) == 232
+    raw = hist("second-order-rosenbrock", "Newton")
+    assert [round(raw.loss[0], 2), round(raw.loss[1], 1), round(raw.loss[3])] == [0.65, 43.5, 563]
+    quotes("second-order-rosenbrock", "−1.7 and 232", "from 0.65 to 43.5", "at step 3 to 563")
+
+    exp, sim = run_preset("warmup")
+    plain = hist("warmup", "Adam, no warm-up")
+    assert plain.theta[1] == pytest.approx([2.7, -0.25])  # exactly η = 0.3 along every axis
+    rim = [c for c in sim.surface.saddles if "rim" in c.note][0]
+    assert round(rim.y, 2) == -0.27
+    glob = [c for c in sim.surface.minima if "global" in c.note][0]
+    assert round(sim.surface.value(glob.point[None])[0], 2) == -0.20
+    lin = hist("warmup", "Adam, linear warm-up")
+    assert lin.lr[0] == pytest.approx(0.003) and lin.lr[99] == pytest.approx(0.3)
+    quotes("warmup", "θ₂ = −0.25", "a saddle at −0.27", "(loss −0.20)", "from 0.003 to 0.3")
