@@ -30,8 +30,16 @@ def _fmt(v: float) -> str:
 
 
 def summary_lines(exp, sim) -> list[str]:
+    """The per-run summary table: label, optimizer, status, final loss, a column per metric
+    the surface declares (e.g. "final test loss"), final point, distance to the nearest
+    minimum."""
+    from engine.metrics import metric_table
+
     surf = sim.surface
-    rows = [("label", "optimizer", "status", "final loss", "final point", "to nearest min")]
+    table = metric_table(sim)
+    extra = [f"final {name}" for name in table.metric_names]
+    rows = [("label", "optimizer", "status", "final loss", *extra, "final point",
+             "to nearest min")]
     _, dist = surf.nearest_minimum(sim.current_theta())
     for i, run in enumerate(sim.runs):
         h = sim.history(i)
@@ -42,9 +50,11 @@ def summary_lines(exp, sim) -> list[str]:
             x, y = h.theta[-1]
             loss, point = _fmt(h.loss[-1]), f"({_fmt(x)}, {_fmt(y)})"
             d = "" if dist[i] != dist[i] else _fmt(dist[i])
+            metrics = ["" if v != v else _fmt(v) for v in table.values[i, 1:]]
         else:
             loss = point = d = "-"
-        rows.append((run.label, run.optimizer, status, loss, point, d))
+            metrics = ["-"] * len(extra)
+        rows.append((run.label, run.optimizer, status, loss, *metrics, point, d))
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
 

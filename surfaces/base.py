@@ -119,6 +119,16 @@ class Surface:
         """Known minima, saddles and maxima (where known)."""
         return ()
 
+    # -- extra per-point figures (e.g. a test loss) -----------------------------------------
+    #: names of the figures ``metrics`` returns, in display order; () for most surfaces
+    metric_names: tuple[str, ...] = ()
+
+    def metrics(self, p: np.ndarray) -> dict[str, np.ndarray]:
+        """Figures the surface defines at each point besides the training loss, e.g. a test
+        loss: metrics(p: (n, 2)) -> {name: (n,)}, one entry per name in ``metric_names``. The
+        command line's summary prints a column per metric and the app shows them per run."""
+        return {}
+
     # -- data surfaces (mini-batches) override these ---------------------------------------
     #: number of examples N for a data-defined loss; 0 for an analytic surface
     n_examples: int = 0

@@ -36,7 +36,8 @@ class Canyon(Surface):
         "own step and reaches the minimum, but on the floor θ₂'s σ (the mean of all its "
         "squared gradients) keeps shrinking until the step across the floor is too large: "
         "sudden jumps onto the cliffs, which raise σ again and die out, then recur. With the "
-        "1/√(t+1) decay (classic Adagrad) the effective rate never grows and it arrives smoothly."
+        "1/√(t+1) decay (classic Adagrad) the effective rates never grow: no jumps, but with the "
+        "same η a slower approach along the floor."
     )
     param_specs = (
         Param("wall_slope", 400.0, "s: slope of the canyon's cliffs across the valley (θ₂). "

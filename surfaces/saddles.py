@@ -406,6 +406,12 @@ class FlatVsSharp(Surface):
         """The shifted "test" loss L(θ − shift·e₁): p (n, 2) -> (n,)."""
         return self.value(np.asarray(p, dtype=float) - self.shift)
 
+    metric_names = ("test loss",)
+
+    def metrics(self, p: np.ndarray) -> dict[str, np.ndarray]:
+        """{"test loss": the shifted loss at p (n, 2) -> (n,)}."""
+        return {"test loss": self.test_value(p)}
+
     def test_gap(self, p: np.ndarray) -> np.ndarray:
         """Test loss minus training loss at p (n, 2) -> (n,)."""
         p = np.asarray(p, dtype=float)
