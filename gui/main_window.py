@@ -99,8 +99,11 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         from gui.analysis_tools import install_analysis_tools
         from gui.lecture import install_lecture_menu
 
+        from gui.metrics_view import install_metrics_view
+
         install_lecture_menu(self)
         install_analysis_tools(self)
+        install_metrics_view(self)
 
     # ================================================================== layout
     def _build_layout(self) -> None:
