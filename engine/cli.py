@@ -157,12 +157,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _extra_commands() -> dict:
-    """Sub-commands contributed by the analysis tools (``engine.analysis_cli``), if present."""
-    try:
-        from engine import analysis_cli
-    except ImportError:
-        return {}
-    return dict(analysis_cli.COMMANDS)
+    """Sub-commands contributed by the analysis tools (``engine.analysis_cli``) and the
+    animation export (``gui.animate_cli``, which imports Qt only when it runs)."""
+    commands = {}
+    for module in ("engine.analysis_cli", "gui.animate_cli"):
+        try:
+            commands.update(__import__(module, fromlist=["COMMANDS"]).COMMANDS)
+        except ImportError:
+            pass
+    return commands
 
 
 if __name__ == "__main__":

@@ -99,11 +99,13 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         from gui.analysis_tools import install_analysis_tools
         from gui.lecture import install_lecture_menu
 
+        from gui.animation_dialog import install_animation_export
         from gui.metrics_view import install_metrics_view
 
         install_lecture_menu(self)
         install_analysis_tools(self)
         install_metrics_view(self)
+        install_animation_export(self)
 
     # ================================================================== layout
     def _build_layout(self) -> None:
@@ -189,7 +191,7 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self._extra_menus: dict[str, QMenu] = {}
-        f = bar.addMenu("&File")
+        f = self.file_menu = bar.addMenu("&File")
         self._action(f, "&New", self.new_experiment, QKeySequence.StandardKey.New)
         self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = f.addMenu("Open &Recent")
