@@ -148,11 +148,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _extra_commands() -> dict:
     """Sub-commands contributed by the analysis tools (``engine.analysis_cli``), if present."""
-    try:
-        from engine import analysis_cli
-    except ImportError:
-        return {}
-    return dict(analysis_cli.COMMANDS)
+    commands = {}
+    for module in ("engine.analysis_cli", "engine.atlas_cli"):
+        try:
+            commands.update(__import__(module, fromlist=["COMMANDS"]).COMMANDS)
+        except ImportError:
+            pass
+    return commands
 
 
 if __name__ == "__main__":

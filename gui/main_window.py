@@ -99,8 +99,11 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         from gui.analysis_tools import install_analysis_tools
         from gui.lecture import install_lecture_menu
 
+        from gui.atlas_tools import install_atlas
+
         install_lecture_menu(self)
         install_analysis_tools(self)
+        install_atlas(self)
 
     # ================================================================== layout
     def _build_layout(self) -> None:
