@@ -55,7 +55,7 @@ class AtlasPanel(QWidget):
                                 "computation")
         self.grid_box = QComboBox()
         for n in GRIDS:
-            self.grid_box.addItem(f"{n} × {n}", n)
+            self.grid_box.addItem(f"{n} × {n}", (n, n))
         self.grid_box.setCurrentIndex(GRIDS.index(128))
         self.steps = QSpinBox()
         self.steps.setRange(1, 10**7)
@@ -157,8 +157,12 @@ class AtlasPanel(QWidget):
         if table.get("outcome") in OUTCOMES:
             self.outcome.setCurrentIndex(OUTCOMES.index(table["outcome"]))
         grid = table.get("grid")
-        if isinstance(grid, list) and grid and grid[0] in GRIDS:
-            self.grid_box.setCurrentIndex(GRIDS.index(grid[0]))
+        if isinstance(grid, list) and len(grid) == 2:
+            i = self.grid_box.findData((grid[0], grid[1]))
+            if i < 0:
+                self.grid_box.addItem(f"{grid[0]} × {grid[1]} (the file's)", (grid[0], grid[1]))
+                i = self.grid_box.count() - 1
+            self.grid_box.setCurrentIndex(i)
         if isinstance(table.get("steps"), int):
             self.steps.setValue(table["steps"])
         if table.get("x_param"):
@@ -179,11 +183,11 @@ class AtlasPanel(QWidget):
     def config(self, view) -> AtlasConfig:
         """The settings as an AtlasConfig (``view``: the map's visible rectangle for a
         start-point atlas); AtlasError names what is wrong."""
-        n = self.grid_box.currentData()
+        w, h = self.grid_box.currentData()
         run = self.run_box.currentText()
         if not run:
             raise AtlasError("the experiment has no run to map")
-        kw = dict(run=run, width=n, height=n, outcome=self.outcome.currentData(),
+        kw = dict(run=run, width=w, height=h, outcome=self.outcome.currentData(),
                   steps=self.steps.value())
         if self.mode.currentData() == "start":
             return AtlasConfig(view=tuple(float(v) for v in view), **kw)
@@ -216,9 +220,13 @@ class AtlasPanel(QWidget):
             box.clear()
             for p in names:
                 box.addItem(p, p)
-            j = box.findData(keep)
+            j = box.findData(keep) if keep is not None else -1
             box.setCurrentIndex(j if j >= 0 else min(k, len(names) - 1))
             box.blockSignals(False)
+        xbox, ybox = self.axes["x"][0], self.axes["y"][0]
+        if xbox.currentData() == ybox.currentData() and len(names) > 1:  # two different axes
+            ybox.setCurrentIndex(next(i for i, p in enumerate(names) if p != xbox.currentData()))
+        for name in self.axes:
             self._default_range(name)
 
     def _default_range(self, name: str) -> None:

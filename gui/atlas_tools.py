@@ -63,8 +63,11 @@ class AtlasTools:
     def _on_loaded(self) -> None:
         exp = self.win.experiment()
         self.panel.set_experiment(exp)
-        if exp.atlas:
+        if exp.atlas:  # an atlas experiment: its settings, and its tab in front
             self.panel.apply_table(dict(exp.atlas))
+            self.win.tabs.setCurrentIndex(self.tab)
+            self.win.statusBar().showMessage("This experiment comes with an atlas: press "
+                                             "Compute atlas in the Atlas tab", 10000)
         self._surface_key = exp.surface
 
     def _on_rebuilt(self) -> None:
