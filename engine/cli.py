@@ -157,10 +157,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _extra_commands() -> dict:
-    """Sub-commands contributed by the analysis tools (``engine.analysis_cli``) and the
-    animation export (``gui.animate_cli``, which imports Qt only when it runs)."""
+    """Sub-commands contributed by the analysis tools (``engine.analysis_cli``), the atlas
+    (``engine.atlas_cli``) and the animation export (``gui.animate_cli``, which imports Qt
+    only when it runs)."""
     commands = {}
-    for module in ("engine.analysis_cli", "gui.animate_cli"):
+    for module in ("engine.analysis_cli", "engine.atlas_cli", "gui.animate_cli"):
         try:
             commands.update(__import__(module, fromlist=["COMMANDS"]).COMMANDS)
         except ImportError:

@@ -52,7 +52,10 @@ class ExperimentError(ValueError):
 
 
 TOP_KEYS = ("title", "description", "surface", "expression", "steps", "epochs", "seed",
-            "batch_size", "gradient_noise", "tolerance", "runs")
+            "batch_size", "gradient_noise", "tolerance", "runs", "atlas")
+#: the optional [atlas] table: defaults of the convergence atlas (engine/atlas_cli.py)
+ATLAS_KEYS = {"run": str, "grid": list, "outcome": str, "x_param": str, "x_range": str,
+              "y_param": str, "y_range": str, "steps": int, "basin_radius": float}
 RUN_KEYS = ("label", "optimizer", "start", "schedule", "batch_size", "gradient_noise", "color",
             "enabled")
 DEFAULT_STEPS = 1000
@@ -134,6 +137,8 @@ class Experiment:
     tolerance: Tolerance = Tolerance()
     #: data surfaces: each run stops after this many epochs (ceil(N/B) steps each)
     epochs: int | None = None
+    #: the [atlas] table (defaults for the convergence atlas), None without one
+    atlas: Mapping[str, Any] | None = None
 
     def run_specs(self, surface=None) -> list[RunSpec]:
         """The enabled runs as engine RunSpecs (start points resolved)."""
@@ -182,6 +187,8 @@ class Experiment:
         if tol:
             doc["tolerance"] = tol
         doc["runs"] = [r.to_toml() for r in self.runs]
+        if self.atlas:
+            doc["atlas"] = dict(self.atlas)
         text = tomli_w.dumps(doc, multiline_strings=True)
         # short arrays of numbers on one line: start = [-1.5, 2.0]
         return re.sub(r"\[\n((?: {4}[-+0-9.eE]+,\n)+)\]",
@@ -375,8 +382,39 @@ def parse_experiment(doc: Mapping[str, Any]) -> Experiment:
         if "steps" not in doc:  # enough for the slowest run
             steps = max(epoch_steps(surf, r.batch_size if r.batch_size is not None else batch,
                                     epochs) for r in parsed)
+    atlas = parse_atlas_table(doc.get("atlas"), [r.label for r in parsed])
     return Experiment(surface, parsed, steps, seed, title, description, batch, noise, tolerance,
-                      epochs)
+                      epochs, atlas)
+
+
+def parse_atlas_table(table: Any, labels: list[str]) -> dict[str, Any] | None:
+    """Check the optional [atlas] table's keys and value types (the atlas checks the values
+    themselves when it runs)."""
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise ExperimentError("must be a table like [atlas] with run = \"GD\"", "atlas")
+    out = {}
+    for key, value in table.items():
+        kind = ATLAS_KEYS.get(key)
+        if kind is None:
+            raise ExperimentError(f"unknown key{did_you_mean(key, ATLAS_KEYS)}; takes: "
+                                  f"{', '.join(ATLAS_KEYS)}", f"atlas.{key}")
+        ok = isinstance(value, kind) and not isinstance(value, bool)
+        if kind is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if kind is list:
+            ok = (isinstance(value, list) and len(value) == 2
+                  and all(isinstance(v, int) and not isinstance(v, bool) for v in value))
+        if not ok:
+            want = {str: "a string", int: "a whole number", float: "a number",
+                    list: "two whole numbers [W, H]"}[kind]
+            raise ExperimentError(f"must be {want}, got {value!r}", f"atlas.{key}")
+        out[key] = value
+    if "run" in out and out["run"] not in labels:
+        raise ExperimentError(f"no run labelled {out['run']!r}; runs: {', '.join(labels)}",
+                              "atlas.run")
+    return out
 
 
 def loads(text: str, source: str = "<text>") -> Experiment:

@@ -100,10 +100,12 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         from gui.lecture import install_lecture_menu
 
         from gui.animation_dialog import install_animation_export
+        from gui.atlas_tools import install_atlas
         from gui.metrics_view import install_metrics_view
 
         install_lecture_menu(self)
         install_analysis_tools(self)
+        install_atlas(self)
         install_metrics_view(self)
         install_animation_export(self)
 
