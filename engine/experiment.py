@@ -18,7 +18,8 @@ run needs), ``batch_size`` and
 ``gradient_noise`` (defaults for every run, which may override them; ``gradient_noise`` may
 also stand in the surface table), ``tolerance`` (a number:
 stop when |ΔL| falls below it, the lecture's rule; or a table ``{ loss_change = ..., grad_norm =
-... }``); per run ``batch_size``, ``gradient_noise``, ``color`` ("#rrggbb") and ``enabled``.
+... }``); per run ``batch_size``, ``gradient_noise``, ``color`` ("#rrggbb") and ``enabled``;
+``[[notes]]`` tables (``step``, ``text``, optional ``at`` and ``pause``: see engine/notes.py).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from engine.names import did_you_mean
+from engine.notes import Note, NoteError, parse_notes
 from engine.optimizers import OPTIMIZERS, optimizer_spec
 from engine.schedules import CONSTANT, Schedule, make_schedule
 from engine.simulation import RunSpec, Simulation, Tolerance
@@ -52,7 +54,7 @@ class ExperimentError(ValueError):
 
 
 TOP_KEYS = ("title", "description", "surface", "expression", "steps", "epochs", "seed",
-            "batch_size", "gradient_noise", "tolerance", "runs")
+            "batch_size", "gradient_noise", "tolerance", "runs", "notes")
 RUN_KEYS = ("label", "optimizer", "start", "schedule", "batch_size", "gradient_noise", "color",
             "enabled")
 DEFAULT_STEPS = 1000
@@ -134,6 +136,8 @@ class Experiment:
     tolerance: Tolerance = Tolerance()
     #: data surfaces: each run stops after this many epochs (ceil(N/B) steps each)
     epochs: int | None = None
+    #: step-anchored notes, sorted by step (engine/notes.py)
+    notes: tuple[Note, ...] = ()
 
     def run_specs(self, surface=None) -> list[RunSpec]:
         """The enabled runs as engine RunSpecs (start points resolved)."""
@@ -182,6 +186,8 @@ class Experiment:
         if tol:
             doc["tolerance"] = tol
         doc["runs"] = [r.to_toml() for r in self.runs]
+        if self.notes:
+            doc["notes"] = [n.to_toml() for n in self.notes]
         text = tomli_w.dumps(doc, multiline_strings=True)
         # short arrays of numbers on one line: start = [-1.5, 2.0]
         return re.sub(r"\[\n((?: {4}[-+0-9.eE]+,\n)+)\]",
@@ -375,8 +381,12 @@ def parse_experiment(doc: Mapping[str, Any]) -> Experiment:
         if "steps" not in doc:  # enough for the slowest run
             steps = max(epoch_steps(surf, r.batch_size if r.batch_size is not None else batch,
                                     epochs) for r in parsed)
+    try:
+        notes = parse_notes(doc.get("notes"), steps)
+    except NoteError as exc:
+        raise ExperimentError(exc.problem, exc.key) from None
     return Experiment(surface, parsed, steps, seed, title, description, batch, noise, tolerance,
-                      epochs)
+                      epochs, notes)
 
 
 def loads(text: str, source: str = "<text>") -> Experiment:
