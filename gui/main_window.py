@@ -40,6 +40,7 @@ from gui.playback import PlaybackBar, Stepper
 from gui.playback_control import PlaybackControl
 from gui.plots import RunPlots, RunStyle
 from gui.session import Session, config_dir_default
+from gui.speed_control import AUTO
 
 FRAME_MS = 16
 
@@ -104,6 +105,11 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         install_lecture_menu(self)
         install_analysis_tools(self)
         install_metrics_view(self)
+        from gui.about import install_about
+        from gui.notes_overlay import install_notes
+
+        install_notes(self)
+        install_about(self)
 
     # ================================================================== layout
     def _build_layout(self) -> None:
@@ -269,8 +275,7 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
             self.surface_panel.set_config(exp.surface, exp.batch_size, exp.seed)
             self.playback.set_limit(exp.steps)
             self.stepper.limit = exp.steps
-            # a whole run plays in about ten seconds at 60 frames per second
-            self.playback.set_speed(max(1, round(exp.steps / 600)))
+            self.playback.set_speed(AUTO)  # the whole run plays in about 12 seconds
             self._show_description()
         finally:
             self._loading = False
