@@ -5,8 +5,8 @@ each note visible at the shown step (``engine.notes.notes_at``).
 notes with ``set_notes(notes, steps)`` and call ``show_step(step, thetas)`` whenever another
 step is shown (``thetas``: each run's recorded path, for notes without ``at``). The main
 window does so through ``install_notes(win)``; an exported animation can do the same with its
-own map. The callout is drawn in pixels (it keeps its size whatever the zoom) and its box
-opens towards the larger free part of the view, so it stays on the map.
+own map. The callout is drawn in pixels (it keeps its size whatever the zoom); its box sits
+beside the point, on the side where it fits, and always inside the visible map.
 """
 from __future__ import annotations
 
@@ -40,30 +40,51 @@ class NoteCallout(pg.GraphicsObject):
         self.setZValue(60)  # above paths, markers and analysis arrows
         self.font = QFont()
         self.font.setPointSizeF(point_size)
-        self._direction = (1, -1)  # box to the right (+x) and above (−y in pixels)
+        self._room = None
         self._layout()
         self.setPos(QPointF(*self.anchor))
 
     # ------------------------------------------------------------------ geometry
-    def _layout(self) -> None:
+    def _text_size(self, width: float) -> tuple[float, float]:
         fm = QFontMetricsF(self.font)
-        flags = int(Qt.TextFlag.TextWordWrap)
-        r = fm.boundingRect(QRectF(0, 0, BOX_WIDTH - 2 * PADDING, 10_000), flags, self.text)
-        w, h = r.width() + 2 * PADDING, r.height() + 2 * PADDING
-        dx, dy = self._direction
-        x = LEADER * dx if dx > 0 else -LEADER - w
-        y = LEADER * dy if dy > 0 else -LEADER - h
+        r = fm.boundingRect(QRectF(0, 0, max(width - 2 * PADDING, 40), 10_000),
+                            int(Qt.TextFlag.TextWordWrap), self.text)
+        return r.width() + 2 * PADDING, r.height() + 2 * PADDING
+
+    def _layout(self, room: QRectF | None = None) -> None:
+        """Place the box beside the point: to the right and above where it fits, else on the
+        other side, else shifted to stay inside ``room`` (the view, in pixels around the
+        point; None: unbounded)."""
+        width = BOX_WIDTH if room is None else min(BOX_WIDTH, max(room.width() - 8, 60))
+        w, h = self._text_size(width)
+        if room is None:
+            x, y = LEADER, -LEADER - h
+        else:
+            if room.right() - LEADER - w >= 0:
+                x = LEADER
+            elif room.left() + LEADER + w <= 0:
+                x = -LEADER - w
+            else:  # neither side has room: as far from the point as the view allows
+                x = room.right() - w - 4 if room.right() > -room.left() else room.left() + 4
+            if room.top() + LEADER + h <= 0:
+                y = -LEADER - h
+            elif room.bottom() - LEADER - h >= 0:
+                y = LEADER
+            else:
+                y = room.top() + 4 if -room.top() > room.bottom() else room.bottom() - h - 4
         self.prepareGeometryChange()
         self.box = QRectF(x, y, w, h)
-        self.corner = QPointF(LEADER * dx, LEADER * dy)
+        # the leader runs from the point to the nearest point of the box
+        self.corner = QPointF(min(max(0.0, x), x + w), min(max(0.0, y), y + h))
+        self.update()
 
-    def set_direction(self, dx: int, dy: int) -> None:
-        """Open the box towards +x (dx = 1) or −x (−1), and down (dy = 1) or up (−1) on the
-        screen."""
-        if (dx, dy) != self._direction:
-            self._direction = (dx, dy)
-            self._layout()
-            self.update()
+    def fit_into(self, room: QRectF) -> None:
+        """Lay the box out inside ``room``: the view's rectangle in pixels relative to the
+        point (so the point is at (0, 0))."""
+        key = (round(room.left()), round(room.top()), round(room.right()), round(room.bottom()))
+        if key != self._room:
+            self._room = key
+            self._layout(room)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt)
         ring = QRectF(-RING - 2, -RING - 2, 2 * RING + 4, 2 * RING + 4)
@@ -144,15 +165,16 @@ class NotesOverlay:
         return [c.text for c in self.callouts]
 
     def _place(self) -> None:
-        """Open each box towards the larger free side of the view around its point."""
+        """Keep every box inside the visible map, beside its point."""
         if not self.callouts:
             return
-        (x0, x1), (y0, y1) = self.map_view.view_box.viewRange()
+        vb = self.map_view.view_box
+        rect = vb.sceneBoundingRect()
+        if rect.width() < 10 or rect.height() < 10:
+            return
         for c in self.callouts:
-            x, y = c.anchor
-            dx = 1 if x <= (x0 + x1) / 2 else -1
-            dy = 1 if y >= (y0 + y1) / 2 else -1  # high on the map: the box goes below
-            c.set_direction(dx, dy)
+            p = vb.mapViewToScene(QPointF(*c.anchor))
+            c.fit_into(rect.translated(-p.x(), -p.y()))
 
 
 def install_notes(win) -> NotesOverlay:

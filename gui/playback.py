@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QS
 MAX_SPEED = 10_000
 MAX_STEPS = 10_000_000
 FRAME_BUDGET_S = 0.010
-AUTO_BUDGET_S = 0.030     # stepping time per frame at the Auto speed (fast runs need more)
+AUTO_BUDGET_S = 0.030     # stepping time per frame at the Auto speed, at least …
+AUTO_SHARE = 0.5          # … or this share of the time between frames when frames are slow,
+MAX_AUTO_BUDGET_S = 0.100  # … but never more than this (the window stays responsive)
 MAX_FRAME_GAP_S = 0.5     # a longer pause between frames (a stall) counts as this long
 
 
@@ -32,7 +34,8 @@ class Stepper:
     ``speed`` is the number of steps per frame, or ``AUTO``: then each frame takes as many
     steps as the time since the previous frame is worth at ``limit / target`` steps per
     second, so the whole run plays in about ``target`` seconds however long the frames take
-    (slow frames take more steps each). ``stops`` are steps a frame never goes past (notes
+    (slow frames take more steps each, and may spend up to half the time between frames,
+    at most ``MAX_AUTO_BUDGET_S``, computing them). ``stops`` are steps a frame never goes past (notes
     that pause playback): a frame ends exactly on the next stop. ``clock`` is injectable.
     """
 
@@ -45,6 +48,7 @@ class Stepper:
         self._seconds_per_step = 2e-5
         self._last_frame: float | None = None
         self._credit = 0.0
+        self._gap = 0.0
 
     def remaining(self, sim) -> int:
         return max(0, self.limit - sim.step) if sim.live.any() else 0
@@ -73,7 +77,7 @@ class Stepper:
         now = self.clock()
         if self._last_frame is None:
             self._last_frame = now
-        gap = min(max(now - self._last_frame, 0.0), MAX_FRAME_GAP_S)
+        gap = self._gap = min(max(now - self._last_frame, 0.0), MAX_FRAME_GAP_S)
         self._last_frame = now
         self._credit = min(self._credit + gap * self.rate(), self.rate() * MAX_FRAME_GAP_S)
         return int(self._credit)
@@ -86,7 +90,9 @@ class Stepper:
         stop = self.next_stop(sim)
         if stop is not None:
             want = min(want, stop - sim.step)
-        budget = self.auto_budget if self.speed == AUTO else self.budget
+        budget = self.budget
+        if self.speed == AUTO:  # slow frames: the steps they owe may take longer to compute
+            budget = min(max(self.auto_budget, AUTO_SHARE * self._gap), MAX_AUTO_BUDGET_S)
         done, t0 = 0, self.clock()
         while done < want:
             spent = self.clock() - t0
