@@ -142,3 +142,41 @@ def test_help_about_opens_from_the_menu_with_version_docs_and_licence(qtbot, win
     assert browser.openExternalLinks()
     win.about_dialog.reject()
     assert not win.about_dialog.isVisible()
+
+
+def test_the_overlay_draws_on_any_map_and_keeps_its_box_on_the_map(qtbot):
+    # what an exported animation does with its own map: set_notes, then show_step per frame
+    from engine.presets import preset_path
+    from gui.map_view import MapView
+    from gui.notes_overlay import NotesOverlay
+
+    exp = load(preset_path("spoiler"))
+    sim = exp.simulation()
+    sim.run_to(exp.steps)
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(420, 380)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_surface(sim.surface)
+    overlay = NotesOverlay(view)
+    overlay.set_notes(exp.notes, exp.steps)
+    thetas = [sim.history(0).theta]
+    overlay.show_step(0, thetas)
+    assert overlay.texts() == [exp.notes[0].text]
+    overlay.show_step(exp.steps // 5 + 1, thetas)  # held a fifth of the steps, then gone
+    assert overlay.texts() == []
+    overlay.show_step(exp.steps, thetas)
+    (callout,) = overlay.callouts
+    assert callout.anchor == pytest.approx(tuple(thetas[0][-1]))
+    gv = view.plot  # the callout ignores the data transform: compare in viewport pixels
+    vb_rect = gv.mapFromScene(view.view_box.sceneBoundingRect()).boundingRect().toRectF()
+    for x_frac in (0.02, 0.5, 0.98):  # points near either edge and in the middle
+        (x0, x1), (y0, y1) = view.view_box.viewRange()
+        overlay.notes = (type(exp.notes[0])(1, "a long enough text " * 6,
+                                            (x0 + x_frac * (x1 - x0), y0 + x_frac * (y1 - y0))),)
+        overlay.show_step(1, thetas)
+        (c,) = overlay.callouts
+        box = c.deviceTransform(gv.viewportTransform()).mapRect(c.box)
+        assert box.width() > 100
+        assert vb_rect.adjusted(-1, -1, 1, 1).contains(box), (x_frac, box, vb_rect)
