@@ -39,8 +39,8 @@ from gui.map_view import MapView
 from gui.playback import PlaybackBar, Stepper
 from gui.playback_control import PlaybackControl
 from gui.plots import RunPlots, RunStyle
-from gui.session import Session, config_dir_default
 from gui.speed_control import AUTO
+from gui.session import Session, config_dir_default
 
 FRAME_MS = 16
 
