@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import importlib.metadata as metadata
+import platform
 import tomllib
 from pathlib import Path
 
@@ -46,6 +47,12 @@ def library_version(name: str) -> str:
         return "not installed"
 
 
+def qt_version() -> str:
+    from PySide6.QtCore import qVersion
+
+    return qVersion()
+
+
 def doc_files(root: Path = ROOT) -> list[Path]:
     """README.md and docs/*.md that exist, README first."""
     files = [root / "README.md"] + sorted((root / "docs").glob("*.md"))
@@ -63,6 +70,8 @@ def about_html(root: Path = ROOT) -> str:
             "<p>Watch gradient-descent optimizers race, live and side by side, on a 2-D loss "
             "surface.</p>"
             f"<p><b>Licence:</b> {LICENCE}.</p>"
+            f"<p>Python {html.escape(platform.python_version())}, Qt {html.escape(qt_version())}"
+            "</p>"
             f"<h3>Documentation</h3><ul>{docs or '<li>not found beside the program</li>'}</ul>"
             "<h3>Libraries</h3><table cellpadding=2>"
             "<tr><th align=left>library</th><th align=left>version</th><th align=left>used "
