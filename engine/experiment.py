@@ -18,7 +18,8 @@ run needs), ``batch_size`` and
 ``gradient_noise`` (defaults for every run, which may override them; ``gradient_noise`` may
 also stand in the surface table), ``tolerance`` (a number:
 stop when |ΔL| falls below it, the lecture's rule; or a table ``{ loss_change = ..., grad_norm =
-... }``); per run ``batch_size``, ``gradient_noise``, ``color`` ("#rrggbb") and ``enabled``.
+... }``); per run ``batch_size``, ``gradient_noise``, ``color`` ("#rrggbb") and ``enabled``;
+``[[notes]]`` tables (``step``, ``text``, optional ``at`` and ``pause``: see engine/notes.py).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from engine.names import did_you_mean
+from engine.notes import Note, NoteError, parse_notes
 from engine.optimizers import OPTIMIZERS, optimizer_spec
 from engine.schedules import CONSTANT, Schedule, make_schedule
 from engine.simulation import RunSpec, Simulation, Tolerance
@@ -52,7 +54,7 @@ class ExperimentError(ValueError):
 
 
 TOP_KEYS = ("title", "description", "surface", "expression", "steps", "epochs", "seed",
-            "batch_size", "gradient_noise", "tolerance", "runs", "atlas")
+            "batch_size", "gradient_noise", "tolerance", "runs", "atlas", "notes")
 #: the optional [atlas] table: defaults of the convergence atlas (engine/atlas_cli.py)
 ATLAS_KEYS = {"run": str, "grid": list, "outcome": str, "x_param": str, "x_range": str,
               "y_param": str, "y_range": str, "steps": int, "basin_radius": float}
@@ -139,6 +141,8 @@ class Experiment:
     epochs: int | None = None
     #: the [atlas] table (defaults for the convergence atlas), None without one
     atlas: Mapping[str, Any] | None = None
+    #: step-anchored notes, sorted by step (engine/notes.py)
+    notes: tuple[Note, ...] = ()
 
     def run_specs(self, surface=None) -> list[RunSpec]:
         """The enabled runs as engine RunSpecs (start points resolved)."""
@@ -189,6 +193,8 @@ class Experiment:
         doc["runs"] = [r.to_toml() for r in self.runs]
         if self.atlas:
             doc["atlas"] = dict(self.atlas)
+        if self.notes:
+            doc["notes"] = [n.to_toml() for n in self.notes]
         text = tomli_w.dumps(doc, multiline_strings=True)
         # short arrays of numbers on one line: start = [-1.5, 2.0]
         return re.sub(r"\[\n((?: {4}[-+0-9.eE]+,\n)+)\]",
@@ -383,8 +389,12 @@ def parse_experiment(doc: Mapping[str, Any]) -> Experiment:
             steps = max(epoch_steps(surf, r.batch_size if r.batch_size is not None else batch,
                                     epochs) for r in parsed)
     atlas = parse_atlas_table(doc.get("atlas"), [r.label for r in parsed])
+    try:
+        notes = parse_notes(doc.get("notes"), steps)
+    except NoteError as exc:
+        raise ExperimentError(exc.problem, exc.key) from None
     return Experiment(surface, parsed, steps, seed, title, description, batch, noise, tolerance,
-                      epochs, atlas)
+                      epochs, atlas=atlas, notes=notes)
 
 
 def parse_atlas_table(table: Any, labels: list[str]) -> dict[str, Any] | None:

@@ -29,7 +29,7 @@ def text_to_html(text: str) -> str:
 
 
 SHORTCUTS_HTML = """<h3>Keyboard shortcuts</h3><table cellpadding=3>
-<tr><td><b>Space</b></td><td>Play / pause</td></tr>
+<tr><td><b>Space</b></td><td>Play / pause (and go on after a note paused playback)</td></tr>
 <tr><td><b>→</b></td><td>One step</td></tr>
 <tr><td><b>R</b></td><td>Reset to step 0</td></tr>
 <tr><td><b>Ctrl+N / Ctrl+O</b></td><td>New / open an experiment</td></tr>

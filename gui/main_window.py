@@ -39,6 +39,7 @@ from gui.map_view import MapView
 from gui.playback import PlaybackBar, Stepper
 from gui.playback_control import PlaybackControl
 from gui.plots import RunPlots, RunStyle
+from gui.speed_control import AUTO
 from gui.session import Session, config_dir_default
 
 FRAME_MS = 16
@@ -96,18 +97,9 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         self._build_menus()
         self._connect()
         self._load_session()
-        from gui.analysis_tools import install_analysis_tools
-        from gui.lecture import install_lecture_menu
+        from gui.extensions import install_extensions
 
-        from gui.animation_dialog import install_animation_export
-        from gui.atlas_tools import install_atlas
-        from gui.metrics_view import install_metrics_view
-
-        install_lecture_menu(self)
-        install_analysis_tools(self)
-        install_atlas(self)
-        install_metrics_view(self)
-        install_animation_export(self)
+        install_extensions(self)
 
     # ================================================================== layout
     def _build_layout(self) -> None:
@@ -273,8 +265,7 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
             self.surface_panel.set_config(exp.surface, exp.batch_size, exp.seed)
             self.playback.set_limit(exp.steps)
             self.stepper.limit = exp.steps
-            # a whole run plays in about ten seconds at 60 frames per second
-            self.playback.set_speed(max(1, round(exp.steps / 600)))
+            self.playback.set_speed(AUTO)  # the whole run plays in about 12 seconds
             self._show_description()
         finally:
             self._loading = False

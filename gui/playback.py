@@ -1,16 +1,19 @@
 """Playback: a frame-budgeted stepper (no Qt) and the playback bar (buttons, speed, step
 limit, timeline, run status).
 
-``Stepper.advance_frame`` moves a Simulation at most ``speed`` steps, in chunks sized from
-the measured cost per step, and stops once about ``budget`` seconds are spent or the step
-limit is reached, so a frame's work stays bounded at any speed.
+``Stepper.advance_frame`` moves a Simulation by one frame's steps, in chunks sized from the
+measured cost per step, and stops once about ``budget`` seconds are spent, the step limit or
+the next pausing note is reached, so a frame's work stays bounded at any speed. At the Auto
+speed a frame's steps follow the measured time between frames, so the whole run plays in
+about ``TARGET_S`` seconds.
 """
 from __future__ import annotations
 
 import html
-import math
 import time
 from typing import Sequence
+
+from gui.speed_control import AUTO, TARGET_S, SpeedCombo
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
@@ -19,39 +22,83 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QS
 MAX_SPEED = 10_000
 MAX_STEPS = 10_000_000
 FRAME_BUDGET_S = 0.010
-SPEED_TICKS = 40  # slider positions: speed = round(10 ** (tick / 10))
-
-
-def speed_for_tick(tick: int) -> int:
-    return int(round(10 ** (tick * math.log10(MAX_SPEED) / SPEED_TICKS)))
-
-
-def tick_for_speed(speed: int) -> int:
-    speed = min(max(int(speed), 1), MAX_SPEED)
-    return int(round(math.log10(speed) * SPEED_TICKS / math.log10(MAX_SPEED)))
+AUTO_BUDGET_S = 0.030     # stepping time per frame at the Auto speed, at least …
+AUTO_SHARE = 0.5          # … or this share of the time between frames when frames are slow,
+MAX_AUTO_BUDGET_S = 0.100  # … but never more than this (the window stays responsive)
+MAX_FRAME_GAP_S = 0.5     # a longer pause between frames (a stall) counts as this long
 
 
 class Stepper:
-    """Advances a simulation frame by frame within a time budget (plain Python, no Qt)."""
+    """Advances a simulation frame by frame within a time budget (plain Python, no Qt).
 
-    def __init__(self, speed: int = 10, limit: int = 1000, budget: float = FRAME_BUDGET_S,
-                 clock=time.perf_counter):
+    ``speed`` is the number of steps per frame, or ``AUTO``: then each frame takes as many
+    steps as the time since the previous frame is worth at ``limit / target`` steps per
+    second, so the whole run plays in about ``target`` seconds however long the frames take
+    (slow frames take more steps each, and may spend up to half the time between frames,
+    at most ``MAX_AUTO_BUDGET_S``, computing them). ``stops`` are steps a frame never goes past (notes
+    that pause playback): a frame ends exactly on the next stop. ``clock`` is injectable.
+    """
+
+    def __init__(self, speed: int = AUTO, limit: int = 1000, budget: float = FRAME_BUDGET_S,
+                 clock=time.perf_counter, target: float = TARGET_S,
+                 auto_budget: float = AUTO_BUDGET_S):
         self.speed, self.limit, self.budget, self.clock = speed, limit, budget, clock
+        self.target, self.auto_budget = target, auto_budget
+        self.stops: tuple[int, ...] = ()
         self._seconds_per_step = 2e-5
+        self._last_frame: float | None = None
+        self._credit = 0.0
+        self._gap = 0.0
 
     def remaining(self, sim) -> int:
         return max(0, self.limit - sim.step) if sim.live.any() else 0
 
+    def start(self) -> None:
+        """Playback (re)starts: the next frame's time is measured from now."""
+        self._last_frame = self.clock()
+        self._credit = 0.0
+
+    def rate(self) -> float:
+        """Steps per second at the Auto speed."""
+        return max(int(self.limit), 1) / self.target
+
+    def next_stop(self, sim) -> int | None:
+        """The first stop after the simulation's current step (None: none ahead)."""
+        later = [s for s in self.stops if s > sim.step]
+        return min(later) if later else None
+
+    def at_stop(self, sim) -> bool:
+        return sim.step in self.stops
+
+    def frame_steps(self) -> int:
+        """Steps this frame should take (before the limit, the stops and the budget)."""
+        if self.speed != AUTO:
+            return int(self.speed)
+        now = self.clock()
+        if self._last_frame is None:
+            self._last_frame = now
+        gap = self._gap = min(max(now - self._last_frame, 0.0), MAX_FRAME_GAP_S)
+        self._last_frame = now
+        self._credit = min(self._credit + gap * self.rate(), self.rate() * MAX_FRAME_GAP_S)
+        return int(self._credit)
+
     def advance_frame(self, sim) -> int:
-        """Advance ``sim`` by up to ``speed`` steps (never past ``limit``) within the budget.
-        Returns the steps done (0 when finished: limit reached or every run stopped)."""
-        want = min(self.speed, self.remaining(sim))
+        """Advance ``sim`` by this frame's steps (never past ``limit`` or the next stop)
+        within the budget. Returns the steps done (0 when finished: limit reached or every
+        run stopped; at the Auto speed also when less than a step is due yet)."""
+        want = min(self.frame_steps(), self.remaining(sim))
+        stop = self.next_stop(sim)
+        if stop is not None:
+            want = min(want, stop - sim.step)
+        budget = self.budget
+        if self.speed == AUTO:  # slow frames: the steps they owe may take longer to compute
+            budget = min(max(self.auto_budget, AUTO_SHARE * self._gap), MAX_AUTO_BUDGET_S)
         done, t0 = 0, self.clock()
         while done < want:
             spent = self.clock() - t0
-            if done and spent >= self.budget:
+            if done and spent >= budget:
                 break
-            chunk = int((self.budget - spent) / self._seconds_per_step)
+            chunk = int((budget - spent) / self._seconds_per_step)
             chunk = max(1, min(chunk, want - done))
             t1 = self.clock()
             did = sim.advance(chunk)
@@ -61,6 +108,8 @@ class Stepper:
             done += did
             if did < chunk:  # every run stopped
                 break
+        if self.speed == AUTO:
+            self._credit = max(self._credit - done, 0.0)
         return done
 
 
@@ -90,13 +139,7 @@ class PlaybackBar(QWidget):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space and → stay window shortcuts
         self.play_button.setMinimumWidth(self.play_button.fontMetrics().horizontalAdvance(
             "❚❚ Pause") + 24)
-        self.speed_slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.speed_slider.setRange(0, SPEED_TICKS)
-        self.speed_slider.setFixedWidth(130)
-        self.speed_slider.setToolTip("Steps per frame, 1 to 10,000 (logarithmic)")
-        self.speed_label = QLabel(self)
-        self.speed_label.setMinimumWidth(self.speed_label.fontMetrics().horizontalAdvance(
-            "10000 steps/frame") + 6)
+        self.speed_combo = SpeedCombo(self)
         self.limit_spin = QSpinBox(self)
         self.limit_spin.setRange(1, MAX_STEPS)
         self.limit_spin.setGroupSeparatorShown(True)
@@ -120,8 +163,7 @@ class PlaybackBar(QWidget):
             row1.addWidget(w)
         row1.addSpacing(12)
         row1.addWidget(QLabel("Speed", self))
-        row1.addWidget(self.speed_slider)
-        row1.addWidget(self.speed_label)
+        row1.addWidget(self.speed_combo)
         row1.addSpacing(12)
         row1.addWidget(QLabel("Stop at step", self))
         row1.addWidget(self.limit_spin)
@@ -140,18 +182,18 @@ class PlaybackBar(QWidget):
         self.play_button.clicked.connect(self.playClicked)
         self.step_button.clicked.connect(self.stepClicked)
         self.reset_button.clicked.connect(self.resetClicked)
-        self.speed_slider.valueChanged.connect(self._on_speed)
+        self.speed_combo.speedChanged.connect(self.speedChanged)
         self.limit_spin.valueChanged.connect(self.limitChanged)
         self.timeline.valueChanged.connect(self._on_timeline)
-        self.set_speed(10)
+        self.set_speed(AUTO)
 
     # ------------------------------------------------------------------ state in
     def set_speed(self, speed: int) -> None:
-        self.speed_slider.setValue(tick_for_speed(speed))
-        self._on_speed(self.speed_slider.value())
+        """``AUTO`` (0) or a fixed number of steps per frame; emits ``speedChanged``."""
+        self.speed_combo.set_speed(speed)
 
     def speed(self) -> int:
-        return speed_for_tick(self.speed_slider.value())
+        return self.speed_combo.speed()
 
     def set_limit(self, steps: int) -> None:
         self.limit_spin.blockSignals(True)
@@ -196,10 +238,5 @@ class PlaybackBar(QWidget):
         self.status_label.setText("&nbsp;&nbsp; ".join(parts))
 
     # ------------------------------------------------------------------ internals
-    def _on_speed(self, tick: int) -> None:
-        s = speed_for_tick(tick)
-        self.speed_label.setText(f"{s:,} step{'s' if s != 1 else ''}/frame")
-        self.speedChanged.emit(s)
-
     def _on_timeline(self, value: int) -> None:
         self.timelineMoved.emit(int(value))

@@ -26,6 +26,7 @@ class PlaybackControl:
                 5000)
             return
         self._shown = None
+        self.stepper.start()  # the Auto speed measures frame times from here
         self.timer.start()
         self.playback.set_playing(True)
 
@@ -89,7 +90,11 @@ class PlaybackControl:
             self.redraw()
             return
         self.redraw()
-        if done == 0 or self.stepper.remaining(sim) == 0:
+        if done and self.stepper.at_stop(sim):  # a note that pauses playback at its step
+            self.pause()
+            self.statusBar().showMessage(f"Paused at step {sim.step:,} for the note on the "
+                                         "map: press Space to go on", 8000)
+        elif self.stepper.remaining(sim) == 0:
             self.pause()
 
     def _on_speed(self, speed: int) -> None:
@@ -98,5 +103,10 @@ class PlaybackControl:
     def _on_limit(self, steps: int) -> None:
         self.stepper.limit = steps
         if steps != self._exp.steps:
-            self._set_exp(replace(self._exp, steps=steps), rebuild=False)
+            notes = tuple(n for n in self._exp.notes if n.step <= steps)
+            if len(notes) < len(self._exp.notes):  # a saved file keeps notes within its steps
+                self.statusBar().showMessage(
+                    f"Removed {len(self._exp.notes) - len(notes)} note(s) after step "
+                    f"{steps:,}", 8000)
+            self._set_exp(replace(self._exp, steps=steps, notes=notes), rebuild=False)
         self.redraw()

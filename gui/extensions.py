@@ -1,0 +1,21 @@
+"""The features that plug into the main window through its extension points (menus, tabs,
+docks, overlays, signals), installed in this order. A new feature adds one line here."""
+from __future__ import annotations
+
+
+def install_extensions(win) -> None:
+    from gui.about import install_about
+    from gui.analysis_tools import install_analysis_tools
+    from gui.animation_dialog import install_animation_export
+    from gui.atlas_tools import install_atlas
+    from gui.lecture import install_lecture_menu
+    from gui.metrics_view import install_metrics_view
+    from gui.notes_overlay import install_notes
+
+    install_lecture_menu(win)
+    install_analysis_tools(win)
+    install_atlas(win)
+    install_metrics_view(win)
+    install_animation_export(win)
+    install_notes(win)
+    install_about(win)
