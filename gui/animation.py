@@ -218,6 +218,10 @@ class RaceCanvas:
                          OPTIMIZERS[r.optimizer].eff in ("adaptive", "delta"))
                 for r, c in zip(sim.runs, colors)])
         self.title = exp.title or sim.surface.title or sim.surface.name
+        from gui.notes_overlay import NotesOverlay
+
+        self.notes = NotesOverlay(self.map_view)  # the experiment's guided notes, as in the app
+        self.notes.set_notes(exp.notes, exp.steps)
         self.widget.ensurePolished()
         self.widget.adjustSize()
         self.widget.resize(*size)
@@ -228,7 +232,9 @@ class RaceCanvas:
 
         sim = self.sim
         self.caption.setText(f"{self.title}  —  step {step:,} of {last:,}")
-        self.map_view.update_frame([sim.history(i).theta for i in range(sim.n)], step)
+        thetas = [sim.history(i).theta for i in range(sim.n)]
+        self.map_view.update_frame(thetas, step)
+        self.notes.show_step(step, thetas)
         if self.plots is not None:  # the curves grow with the race
             self.plots.update_frame([sim.history(i, step) for i in range(sim.n)], step,
                                     exact=True)

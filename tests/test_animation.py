@@ -168,3 +168,19 @@ def test_gui_cancel_leaves_no_file(qtbot, make_window, dialogs, tmp_path):
     assert blocker.args[0] is False
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".mp4"] == []
+
+
+def test_notes_show_in_the_animation_frames(qapp):
+    from gui.animation import RaceCanvas
+
+    exp = loads(QUAD + '\n[[notes]]\nstep = 20\ntext = "Adam overtakes here"\n')
+    sim = exp.simulation()
+    sim.run_to(40)
+    canvas = RaceCanvas(exp, sim, (320, 200), "map")
+    try:
+        canvas.frame(0, 40)
+        assert canvas.notes.texts() == []
+        canvas.frame(20, 40)
+        assert canvas.notes.texts() == ["Adam overtakes here"]
+    finally:
+        canvas.close()
