@@ -17,8 +17,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHeaderView, QSplitter, QTableWidget, QTableWidgetItem,
                                QTextBrowser, QVBoxLayout, QWidget)
 
-from engine.analysis import (CriticalPointInfo, find_critical_points, reference_loss,
-                             run_rates, step_size_theory)
+from engine.analysis import (MAX_TABLE_ROWS, CriticalPointInfo, find_critical_points,
+                             reference_loss, run_rates, theory_for_surface)
+from engine.step_hint import step_size_hint
 from gui.colors import run_color
 
 COLUMNS = ("kind", "x", "y", "loss", "λ₁", "λ₂", "κ")
@@ -30,18 +31,13 @@ def _fmt(v: float) -> str:
     return f"{v:.5g}"
 
 
-def eta_multiple_text(surface, optimizer: str, lr: float) -> str:
-    """For the run editor: "η = 1.5 × η_opt (converges with oscillation)" for a GD run on a
-    surface with positive curvature at its (first) minimum; "" otherwise."""
-    if optimizer != "gd":
-        return ""
-    try:
-        t = step_size_theory(surface)
-    except Exception:  # noqa: BLE001 - a surface without a Hessian: nothing to say
-        return ""
-    if not t.lam_max > 0:
-        return ""
-    return f"η = {t.eta_multiple(lr):.3g} × η_opt ({t.regime(lr)})"
+def eta_multiple_text(surface, optimizer: str, lr: float, start=None,
+                      schedule: str = "constant") -> str:
+    """For the run editor: η against the local curvature at the run's start (default: the
+    surface's start) and what the quadratic theory predicts there, or why it predicts
+    nothing (``engine.step_hint``)."""
+    point = start if start is not None else surface.start
+    return step_size_hint(surface, optimizer, lr, point, schedule=schedule).text
 
 
 class CriticalPointTable(QTableWidget):
@@ -67,9 +63,18 @@ class CriticalPointTable(QTableWidget):
             self.set_surface(surface)
 
     def set_surface(self, surface) -> list[CriticalPointInfo]:
-        """Find and list ``surface``'s critical points; returns them."""
-        self.points = find_critical_points(surface)
-        self.setRowCount(len(self.points))
+        """Find and list ``surface``'s critical points (at most ``MAX_TABLE_ROWS`` rows, then
+        one row saying how many more); returns them all."""
+        found = find_critical_points(surface)
+        self.points = found[:MAX_TABLE_ROWS]
+        more = len(found) - len(self.points)
+        self.clearSpans()
+        self.setRowCount(len(self.points) + (1 if more else 0))
+        if more:
+            item = QTableWidgetItem(f"… and {more} more, not listed (the table shows the "
+                                    f"{MAX_TABLE_ROWS} with the lowest loss)")
+            self.setItem(len(self.points), 0, item)
+            self.setSpan(len(self.points), 0, 1, len(COLUMNS))
         for r, c in enumerate(self.points):
             cells = (c.kind_text, _fmt(c.x), _fmt(c.y), _fmt(c.loss), _fmt(c.eigenvalues[0]),
                      _fmt(c.eigenvalues[1]), _fmt(c.condition_number))
@@ -81,10 +86,10 @@ class CriticalPointTable(QTableWidget):
                 if c.note:
                     item.setToolTip(c.note)
                 self.setItem(r, col, item)
-        rows = min(max(len(self.points), 1), 8)  # no tall empty table for one minimum
+        rows = min(max(self.rowCount(), 1), 8)  # no tall empty table for one minimum
         self.setMaximumHeight(self.horizontalHeader().height() + rows * self.rowHeight(0)
                               + 2 * self.frameWidth() + 2 if self.points else 80)
-        return self.points
+        return found
 
     def minima(self) -> list[CriticalPointInfo]:
         return [c for c in self.points if c.kind == "minimum"]
@@ -140,14 +145,20 @@ class StepSizePanel(QWidget):
         if simulation is not None:
             self.set_simulation(simulation, colors)
 
-    def set_simulation(self, simulation, colors: Sequence[str] | None = None) -> None:
+    def set_simulation(self, simulation, colors: Sequence[str] | None = None,
+                       critical_points=None) -> None:
+        """Show ``simulation``; the theory comes from ``critical_points`` (the table's
+        entries; default: the surface's own list of minima)."""
         self.simulation = simulation
         n = simulation.n if simulation is not None else 0
         self.colors = list(colors) if colors else [run_color(i) for i in range(n)]
-        self.theory = None
+        self.theory, self.where = None, ""
+        self.note = "No positive-definite Hessian at a known minimum: no step-size theory here."
         if simulation is not None:
             try:
-                self.theory = step_size_theory(simulation.surface)
+                self.theory, self.where, note = theory_for_surface(simulation.surface,
+                                                                   critical_points)
+                self.note = note or self.note
             except Exception:  # noqa: BLE001 - no Hessian available: show measurement only
                 self.theory = None
         self._loss_star = [math.nan] * n
@@ -182,7 +193,7 @@ class StepSizePanel(QWidget):
     def predicted_rates(self) -> dict[int, float]:
         """{run index: predicted R} for the GD runs (constant-η theory)."""
         sim, t = self.simulation, self.theory
-        if sim is None or t is None or not t.positive_definite:
+        if sim is None or t is None or not t.positive_definite or t.flat:
             return {}
         return {i: t.predicted_rate(r.lr) for i, r in enumerate(sim.runs) if r.optimizer == "gd"}
 
@@ -197,14 +208,11 @@ class StepSizePanel(QWidget):
             self.text.setText("No experiment.")
             return
         t = self.theory
-        if t is not None and t.positive_definite:
-            where = ("the quadratic" if t.point is None or hasattr(sim.surface, "eigenvalues")
-                     else f"the Hessian at ({t.point[0]:.4g}, {t.point[1]:.4g})")
+        if t is not None:
             if full:
-                self.text.setHtml(self._theory_html(t, where, sim))
+                self.text.setHtml(self._theory_html(t, self.where, sim))
         elif full:
-            self.text.setHtml("No positive-definite Hessian at a known minimum: no step-size "
-                              "theory here. The measured rates are shown below.")
+            self.text.setHtml(html.escape(self.note) + " The measured rates are shown below.")
         for i in range(sim.n):
             h = sim.history(i)
             if not len(h.loss):
@@ -252,9 +260,9 @@ class AnalysisPanel(QSplitter):
             self.set_simulation(simulation, colors)
 
     def set_simulation(self, simulation, colors=None) -> None:
-        self.table.set_surface(simulation.surface)
+        found = self.table.set_surface(simulation.surface)
         self.fit_table()
-        self.step_size.set_simulation(simulation, colors)
+        self.step_size.set_simulation(simulation, colors, found)
 
     def fit_table(self) -> None:
         """Give the table just the height of its rows; the rest goes to the step sizes."""

@@ -147,9 +147,41 @@ def test_step_size_panel_predictions_beside_measured_rates(qtbot):
 
 
 def test_eta_multiple_text_for_the_run_editor():
-    text = eta_multiple_text(_quad(), "gd", 0.5)
-    assert text == "η = 1.5 × η_opt (converges with oscillation)"
-    assert eta_multiple_text(_quad(), "adam", 0.5) == ""
+    text = eta_multiple_text(_quad(), "gd", 0.5, (1.0, 1.0))
+    assert text == ("Local curvature at the start (1, 1): λ = 1, 3. η = 1.5 × η_opt (1/λmax = "
+                    "0.333). On a quadratic with this curvature, GD: converges with "
+                    "oscillation.")
+    assert "plain gradient descent" in eta_multiple_text(_quad(), "adam", 0.5)
+
+
+def _valley_sim():
+    from engine.experiment import loads
+    exp = loads('expression = "(1 - x*y)**2"\nsteps = 10\n[[runs]]\nlabel = "GD"\n'
+                'optimizer = "gd"\nlr = 0.01\nstart = [2.0, 1.0]\n')
+    return Simulation(exp.surface.build(), [RunSpec("GD", "gd", {"lr": 0.01}, (2.0, 1.0))])
+
+
+def test_analysis_panel_on_a_valley_of_minima_does_not_contradict_itself(qtbot):
+    sim = _valley_sim()
+    sim.advance(10)
+    panel = AnalysisPanel(sim)
+    qtbot.addWidget(panel)
+    kinds = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+    assert kinds == ["valley of minima", "valley of minima", "saddle"]
+    assert "valley of minima along a curve" in panel.table.item(0, 0).toolTip()
+    text = " ".join(panel.step_size.text.toPlainText().split())
+    assert "degenerate" in text and "2/λ = 0.5" in text
+    assert "converges" not in text and "pred. R" not in text
+    assert panel.step_size.predicted_rates() == {} and panel.step_size.predicted == []
+
+
+def test_critical_point_table_is_bounded(qtbot):
+    from engine.analysis import MAX_TABLE_ROWS
+    table = CriticalPointTable(make_surface("rastrigin"))
+    qtbot.addWidget(table)
+    assert table.rowCount() == MAX_TABLE_ROWS + 1
+    assert len(table.points) == MAX_TABLE_ROWS
+    assert table.item(MAX_TABLE_ROWS, 0).text().startswith("… and 341 more, not listed")
 
 
 # ----------------------------------------------------------------- sweep panel
