@@ -42,7 +42,9 @@ class StepHint:
     """What the hint says and what it rests on.
 
     ``applies``: the quadratic theory predicts ``regime`` ("diverges", ...) for η·λmax =
-    ``multiple``; otherwise ``reason`` says why it predicts nothing. ``eigenvalues`` (2,)
+    ``multiple``; otherwise ``reason`` says why it predicts nothing: "not plain GD", "no
+    Hessian", "negative curvature", "flat direction", "not quadratic over one step" or "no
+    minimum nearby" (``text`` says it in words). ``eigenvalues`` (2,)
     ascending at ``point`` (nan when not computed).
     """
 
@@ -63,8 +65,8 @@ def _at(point) -> str:
     return f"({_g(point[0])}, {_g(point[1])})"
 
 
-def _no(point, eig, reason: str, head: str = "") -> StepHint:
-    return StepHint(f"{head}{reason}", False, point, eig, reason=reason)
+def _no(point, eig, code: str, text: str, head: str = "") -> StepHint:
+    return StepHint(f"{head}{text}", False, point, eig, reason=code)
 
 
 def _quadratic_over_step(surface, p: np.ndarray, loss: float, g: np.ndarray, h: np.ndarray,
@@ -151,7 +153,7 @@ def step_size_hint(surface, optimizer: str, lr: float, point, *,
     point = (float(point[0]), float(point[1]))
     nan2 = np.full(2, np.nan)
     if optimizer != "gd":
-        return _no(point, nan2, f"The η × η_opt theory is for plain gradient descent; "
+        return _no(point, nan2, "not plain GD", f"The η × η_opt theory is for plain gradient descent; "
                    f"{optimizer} changes its steps (momentum, per-parameter or second-order "
                    "scaling), so it predicts nothing here.")
     lr = float(lr)
@@ -160,16 +162,16 @@ def step_size_hint(surface, optimizer: str, lr: float, point, *,
         a = analyze_point(surface, p)
     lam = a.eigenvalues
     if not np.isfinite(lam).all() or not math.isfinite(a.loss):
-        return _no(point, lam, f"No finite Hessian at the start {_at(point)}: no prediction.")
+        return _no(point, lam, "no Hessian", f"No finite Hessian at the start {_at(point)}: no prediction.")
     lo, hi = float(lam[0]), float(lam[1])
     head = f"Local curvature at the start {_at(point)}: λ = {_g(lo)}, {_g(hi)}. "
     zero = DEGENERATE_RTOL * max(abs(lo), abs(hi), 1e-300)
     if lo < -zero:
-        return _no(point, lam, "A negative eigenvalue: the loss curves downward here (not "
+        return _no(point, lam, "negative curvature", "A negative eigenvalue: the loss curves downward here (not "
                    "locally convex), so the quadratic theory of GD does not apply: no "
                    "prediction.", head)
     if lo <= zero:
-        return _no(point, lam, "An eigenvalue ≈ 0: the loss is flat in one direction here, so "
+        return _no(point, lam, "flat direction", "An eigenvalue ≈ 0: the loss is flat in one direction here, so "
                    "the quadratic theory of GD predicts no convergence rate: no prediction.",
                    head)
     theory = StepSizeTheory(lam, a.eigenvectors, a.point)

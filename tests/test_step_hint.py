@@ -66,7 +66,7 @@ def test_spoiler_is_not_predicted_to_diverge():
     surf, run, start = _preset_run("spoiler")
     h = step_size_hint(surf, "gd", run.hyper["lr"], start)
     assert h.eigenvalues[0] < 0
-    assert not h.applies
+    assert not h.applies and h.reason == "negative curvature"
     assert "diverges" not in h.text and "negative eigenvalue" in h.text
 
 
@@ -94,7 +94,8 @@ def test_valley_point_has_a_zero_eigenvalue_and_no_prediction():
     surf = _expression("(1 - x*y)**2")
     h = step_size_hint(surf, "gd", 0.1, (1.0, 1.0))
     np.testing.assert_allclose(h.eigenvalues, [0.0, 4.0], atol=1e-12)
-    assert not h.applies and "≈ 0" in h.text and "converges" not in h.text
+    assert not h.applies and h.reason == "flat direction"
+    assert "≈ 0" in h.text and "converges" not in h.text
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "adagrad", "rmsprop", "momentum", "nesterov",
@@ -102,7 +103,8 @@ def test_valley_point_has_a_zero_eigenvalue_and_no_prediction():
 def test_other_optimizers_get_no_gd_prediction(optimizer):
     surf = make_surface("quadratic", {"lambda1": 1.0, "lambda2": 3.0})
     h = step_size_hint(surf, optimizer, 0.7, (-2.0, 1.5))
-    assert not h.applies and "plain gradient descent" in h.text
+    assert not h.applies and h.reason == "not plain GD"
+    assert "plain gradient descent" in h.text
     assert "diverges" not in h.text and "converges" not in h.text
 
 
