@@ -61,6 +61,7 @@ def analysis_lines(exp, surface, point=None, seeds: int = 40) -> list[str]:
     """The report ``main.py analyze`` prints (a list of lines)."""
     from engine.analysis import (MAX_TABLE_ROWS, analyze_point, critical_point_table,
                                  find_critical_points, theory_for_surface)
+    from engine.run_theory import theory_for_run
 
     x0, x1, y0, y1 = surface.view
     out = [f"{exp.title or surface.title or surface.name}: critical points in the view "
@@ -73,15 +74,25 @@ def analysis_lines(exp, surface, point=None, seeds: int = 40) -> list[str]:
                 out.append(f"  ({_fmt(c.x)}, {_fmt(c.y)}): {c.note}")
     else:
         out.append("  none found in the view")
-    gd = {r.label: float(r.hyper["lr"]) for r in exp.runs if r.optimizer == "gd"}
     theory, where, note = theory_for_surface(surface, cps)
     if theory is not None:
         out.append("")
         out.append(f"Step-size theory ({where}):")
-        out += ["  " + line for line in theory.summary_lines(gd)]
+        out += ["  " + line for line in theory.summary_lines()]
     elif note:
         out.append("")
         out.append(f"Step-size theory: {note}")
+    gd = [r for r in exp.runs if r.optimizer == "gd"]
+    if gd and (theory is not None or note):
+        out.append("  GD runs:" if where == "the quadratic" else
+                   "  GD runs, each at the minimum that a descent from its start reaches:")
+    for r in gd:
+        t, w, why = theory_for_run(surface, r.start, cps)
+        if t is None:
+            out.append(f"  {r.label}: {why}")
+            continue
+        line = t.summary_lines({r.label: float(r.hyper["lr"])})[-1]
+        out.append(f"  {line}" + ("" if w == where else f"; based on {w}"))
     if point is not None:
         a = analyze_point(surface, point)
         out.append("")

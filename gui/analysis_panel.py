@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QHeaderView, QSplitter, QTableWidget, QTableWidge
 
 from engine.analysis import (MAX_TABLE_ROWS, CriticalPointInfo, find_critical_points,
                              reference_loss, run_rates, theory_for_surface)
+from engine.run_theory import theory_for_run
 from engine.step_hint import step_size_hint
 from gui.colors import run_color
 
@@ -153,37 +154,54 @@ class StepSizePanel(QWidget):
         n = simulation.n if simulation is not None else 0
         self.colors = list(colors) if colors else [run_color(i) for i in range(n)]
         self.theory, self.where = None, ""
+        self.run_theories: dict[int, tuple] = {}
         self.note = "No positive-definite Hessian at a known minimum: no step-size theory here."
         if simulation is not None:
+            surface = simulation.surface
             try:
-                self.theory, self.where, note = theory_for_surface(simulation.surface,
-                                                                   critical_points)
+                self.theory, self.where, note = theory_for_surface(surface, critical_points)
                 self.note = note or self.note
+                points = critical_points if critical_points is not None else surface.minima
+                self.run_theories = {i: theory_for_run(surface, r.start, points)
+                                     for i, r in enumerate(simulation.runs)
+                                     if r.optimizer == "gd"}
             except Exception:  # noqa: BLE001 - no Hessian available: show measurement only
-                self.theory = None
+                self.theory, self.run_theories = None, {}
         self._loss_star = [math.nan] * n
         self.refresh(full=True)
 
     def _theory_html(self, t, where: str, sim) -> str:
-        lam1, lam2 = (float(v) for v in t.eigenvalues)
-        e1, e2 = (float(v) for v in t.eta_opt)
-        head = (f"<b>Step-size theory</b> ({html.escape(where)}): λ₁ = {_fmt(lam1)}, "
-                f"λ₂ = {_fmt(lam2)}, κ = {_fmt(t.condition_number)}<br>"
-                f"η_opt per direction 1/λ: {_fmt(e1)}, {_fmt(e2)} · largest convergent "
-                f"step 2/λmax = {_fmt(t.eta_max)} · best single step 2/(λmax+λmin) = "
-                f"{_fmt(t.eta_best)}")
+        """The surface's theory (or the note why there is none), then one row per GD run with
+        the theory of the minimum a descent from its start reaches."""
+        if t is not None:
+            lam1, lam2 = (float(v) for v in t.eigenvalues)
+            e1, e2 = (float(v) for v in t.eta_opt)
+            head = (f"<b>Step-size theory</b> ({html.escape(where)}): λ₁ = {_fmt(lam1)}, "
+                    f"λ₂ = {_fmt(lam2)}, κ = {_fmt(t.condition_number)}<br>"
+                    f"η_opt per direction 1/λ: {_fmt(e1)}, {_fmt(e2)} · largest convergent "
+                    f"step 2/λmax = {_fmt(t.eta_max)} · best single step 2/(λmax+λmin) = "
+                    f"{_fmt(t.eta_best)}")
+        else:
+            head = html.escape(self.note)
         rows = []
         for i, r in enumerate(sim.runs):
             if r.optimizer != "gd":
                 continue
-            c1, c2 = (float(v) for v in t.contraction(r.lr))
+            rt, rw, why = self.run_theories.get(i, (None, "", "no prediction"))
             color = self.colors[i] if i < len(self.colors) else "#000"
-            rows.append(f"<tr><td><span style='color:{color}'>■</span> "
-                        f"{html.escape(r.label)}</td><td>{_fmt(r.lr)}</td>"
-                        f"<td>{t.eta_multiple(r.lr):.3g}</td><td>{_fmt(c1)}, {_fmt(c2)}</td>"
-                        f"<td>{_fmt(t.predicted_rate(r.lr))}</td>"
-                        f"<td>{html.escape(t.regime(r.lr))}</td></tr>")
+            cell = (f"<tr><td><span style='color:{color}'>■</span> "
+                    f"{html.escape(r.label)}</td><td>{_fmt(r.lr)}</td>")
+            if rt is None:
+                rows.append(cell + f"<td colspan='3'></td><td>{html.escape(why)}</td></tr>")
+                continue
+            c1, c2 = (float(v) for v in rt.contraction(r.lr))
+            regime = rt.regime(r.lr) + ("" if rw == where else f" ({rw})")
+            rows.append(cell + f"<td>{rt.eta_multiple(r.lr):.3g}</td><td>{_fmt(c1)}, "
+                        f"{_fmt(c2)}</td><td>{_fmt(rt.predicted_rate(r.lr))}</td>"
+                        f"<td>{html.escape(regime)}</td></tr>")
         if not rows:
+            if t is None:
+                return head + " The measured rates are shown below."
             return head + "<br><i>Add a GD run to compare its predicted and measured rate.</i>"
         return (head + "<table cellspacing='0' cellpadding='2' style='margin-top:4px'>"
                 "<tr><th align='left'>GD run</th><th>η</th><th>η/η_opt</th>"
@@ -191,11 +209,15 @@ class StepSizePanel(QWidget):
                 + "".join(rows) + "</table>")
 
     def predicted_rates(self) -> dict[int, float]:
-        """{run index: predicted R} for the GD runs (constant-η theory)."""
-        sim, t = self.simulation, self.theory
-        if sim is None or t is None or not t.positive_definite or t.flat:
+        """{run index: predicted R} for the GD runs whose minimum has a theory (constant η)."""
+        sim = self.simulation
+        if sim is None:
             return {}
-        return {i: t.predicted_rate(r.lr) for i, r in enumerate(sim.runs) if r.optimizer == "gd"}
+        out = {}
+        for i, (t, _w, _n) in self.run_theories.items():
+            if t is not None and t.positive_definite and not t.flat:
+                out[i] = t.predicted_rate(sim.runs[i].lr)
+        return out
 
     def refresh(self, full: bool = False) -> None:
         sim = self.simulation
@@ -207,12 +229,8 @@ class StepSizePanel(QWidget):
         if sim is None:
             self.text.setText("No experiment.")
             return
-        t = self.theory
-        if t is not None:
-            if full:
-                self.text.setHtml(self._theory_html(t, self.where, sim))
-        elif full:
-            self.text.setHtml(html.escape(self.note) + " The measured rates are shown below.")
+        if full:
+            self.text.setHtml(self._theory_html(self.theory, self.where, sim))
         for i in range(sim.n):
             h = sim.history(i)
             if not len(h.loss):

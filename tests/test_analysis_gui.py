@@ -171,8 +171,26 @@ def test_analysis_panel_on_a_valley_of_minima_does_not_contradict_itself(qtbot):
     assert "valley of minima along a curve" in panel.table.item(0, 0).toolTip()
     text = " ".join(panel.step_size.text.toPlainText().split())
     assert "degenerate" in text and "2/λ = 0.5" in text
-    assert "converges" not in text and "pred. R" not in text
+    assert "converges monotonically" not in text and "converges with" not in text
+    assert "GD 0.01 the minimum it heads for, (1, 1), is degenerate" in text
+    assert "no rate predicted" in text
     assert panel.step_size.predicted_rates() == {} and panel.step_size.predicted == []
+
+
+def test_each_gd_run_gets_the_theory_of_the_minimum_it_heads_for(qtbot):
+    # spoiler: the lowest minimum (5.48, −0.14) would make η = 66.7 "diverge", but a descent
+    # from (−2, 2) reaches the upper minimum (5.48, 3.60), where η·λmax = 0.0041
+    from engine.experiment import load
+    from engine.presets import preset_path
+    exp = load(preset_path("spoiler"))
+    sim = exp.simulation()
+    panel = AnalysisPanel(sim)
+    qtbot.addWidget(panel)
+    text = " ".join(panel.step_size.text.toPlainText().split())
+    assert "the minimum (5.48336, -0.136309)" in text  # the surface's lowest minimum
+    assert "diverges" not in text
+    assert "converges monotonically (the local Hessian at the minimum (5.48336, 3.59512))" in text
+    assert panel.step_size.predicted_rates() == {0: pytest.approx(0.993477, rel=1e-5)}
 
 
 def test_critical_point_table_is_bounded(qtbot):

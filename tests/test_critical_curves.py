@@ -129,3 +129,15 @@ def test_cli_seeds_limit(tmp_path):
     res = _main("analyze", str(f), "--seeds", str(MAX_SEEDS_PER_AXIS))
     assert res.returncode == 0, res.stderr
     assert res.stdout.count("valley of minima  ") == 2
+
+
+def test_analyze_judges_each_gd_run_at_the_minimum_it_heads_for():
+    from engine.experiment import load
+    from engine.presets import preset_path
+    exp = load(preset_path("spoiler"))
+    text = "\n".join(analysis_lines(exp, exp.surface.build()))
+    assert "Step-size theory (the local Hessian at the minimum (5.48336, -0.136309))" in text
+    assert "diverges" not in text  # it did, judged at the lowest minimum the run never visits
+    assert ("GD: η = 66.6667 = 0.00413516 × η_opt (1/λmax); |1 − ηλ| = 0.996733, 0.995865; "
+            "predicted R = 0.993477 (converges monotonically); based on the local Hessian at "
+            "the minimum (5.48336, 3.59512)") in text
