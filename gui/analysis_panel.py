@@ -195,7 +195,9 @@ class StepSizePanel(QWidget):
                 rows.append(cell + f"<td colspan='3'></td><td>{html.escape(why)}</td></tr>")
                 continue
             c1, c2 = (float(v) for v in rt.contraction(r.lr))
-            regime = rt.regime(r.lr) + ("" if rw == where else f" ({rw})")
+            regime = rt.regime(r.lr)
+            if rw != where and rt.point is not None:  # its own minimum, not the one above
+                regime += f" (at the minimum ({rt.point[0]:.4g}, {rt.point[1]:.4g}))"
             rows.append(cell + f"<td>{rt.eta_multiple(r.lr):.3g}</td><td>{_fmt(c1)}, "
                         f"{_fmt(c2)}</td><td>{_fmt(rt.predicted_rate(r.lr))}</td>"
                         f"<td>{html.escape(regime)}</td></tr>")
