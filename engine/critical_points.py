@@ -382,7 +382,7 @@ def find_critical_points(surface, view=None, seeds_per_axis: int = 40,
         # the flat direction: the eigenvector of the eigenvalue nearest 0
         small = np.argmin(np.abs(vals[di]), axis=1)
         flat = vecs[di, :, small]  # (k, 2)
-        link = 3.0 * span / seeds_per_axis
+        link = 6.0 * span / seeds_per_axis
         for g in group_curves(p[di], flat, [kinds[j] for j in di], link):
             members = di[g]
             kind = kinds[members[0]]

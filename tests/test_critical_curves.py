@@ -141,3 +141,13 @@ def test_analyze_judges_each_gd_run_at_the_minimum_it_heads_for():
     assert ("GD: η = 66.6667 = 0.00413516 × η_opt (1/λmax); |1 − ηλ| = 0.996733, 0.995865; "
             "predicted R = 0.993477 (converges monotonically); based on the local Hessian at "
             "the minimum (5.48336, 3.59512)") in text
+
+
+def test_parabola_of_minima_is_one_valley_also_where_it_is_steep():
+    # (y − x²)²: minima on y = x²; in the view the curve gets steep (slope 3.5 at |x| = 1.7)
+    surf = _exp("(y - x**2)**2").surface.build()
+    cps = find_critical_points(surf)
+    assert [c.kind_text for c in cps] == ["valley of minima"]
+    c = cps[0].curve
+    np.testing.assert_allclose(c[:, 1], c[:, 0] ** 2, atol=1e-6)
+    assert c[:, 0].min() < -1.5 and c[:, 0].max() > 1.5
