@@ -161,13 +161,14 @@ def grid_points(view, n: int) -> np.ndarray:
 
 
 def newton_solve(surface, seeds: np.ndarray, max_step: float, iterations: int = 100,
-                 gtol: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+                 gtol: float = 0.0, bounds=None) -> tuple[np.ndarray, np.ndarray]:
     """Newton's method on ∇L = 0 from every seed at once.
 
     seeds (n, 2) -> (points (n, 2), grad_norm (n,)). The step H⁻¹g uses the pseudo-inverse
     of the Hessian (eigenvalues ≈ 0 are skipped) and is clipped to ``max_step`` in length, so
     a seed near an inflection does not jump far away. A point stops once its gradient norm
-    is ≤ ``gtol`` or its step is at rounding level; non-finite points are left as nan.
+    is ≤ ``gtol`` or its step is at rounding level; non-finite points are left as nan, and so
+    are points that leave ``bounds`` (xmin, xmax, ymin, ymax) if given.
     """
     p = np.array(seeds, dtype=float, copy=True)
     active = np.ones(len(p), dtype=bool)
@@ -194,6 +195,9 @@ def newton_solve(surface, seeds: np.ndarray, max_step: float, iterations: int = 
                 max_step, np.abs(q).max(axis=1))
             done |= tiny  # Newton has stalled at rounding level
             bad = ~np.isfinite(moved).all(axis=1)
+            if bounds is not None:
+                bad |= ((moved[:, 0] < bounds[0]) | (moved[:, 0] > bounds[1])
+                        | (moved[:, 1] < bounds[2]) | (moved[:, 1] > bounds[3]))
             moved[bad] = np.nan
             p[idx] = np.where(done[:, None], q, moved)
             active[idx[done | bad]] = False
@@ -354,7 +358,10 @@ def find_critical_points(surface, view=None, seeds_per_axis: int = 40,
     gtypical = gtypical[np.isfinite(gtypical) & (gtypical > 0)]
     gscale = float(np.median(gtypical)) if len(gtypical) else 1.0
     # iterate to rounding level (gtol 0): degenerate points converge only linearly
-    pts, gnorm = newton_solve(surface, seeds, max_step=0.25 * span, iterations=iterations)
+    # a seed that wanders a view's size away from the view is dropped (it would not count)
+    far = (x0 - span, x1 + span, y0 - span, y1 + span)
+    pts, gnorm = newton_solve(surface, seeds, max_step=0.25 * span, iterations=iterations,
+                              bounds=far)
     accept = 1e-7 * gscale
     margin = 1e-9 * span
     ok = (np.isfinite(pts).all(axis=1) & (gnorm <= accept)
