@@ -2,12 +2,8 @@
 
 Everything here is plain NumPy on a ``surfaces.base.Surface`` (no Qt):
 
-- ``find_critical_points(surface)``: Newton's method on ∇L = 0 from a grid of seeds in the
-  view, all seeds at once; converged points inside the view are merged and classified by their
-  Hessian eigenvalues (minimum: both > 0, maximum: both < 0, saddle: mixed signs). An
-  eigenvalue ≈ 0 relative to the surface's curvature scale makes the point *degenerate*: the
-  second-derivative test says nothing, so the kind is read from the loss on a small circle
-  around the point (the monkey saddle's origin: degenerate saddle).
+- ``find_critical_points(surface)`` (from ``engine.critical_points``): Newton on ∇L = 0 from
+  a grid of seeds, classified by the Hessian; degenerate points on one curve grouped.
 - ``analyze_point(surface, point)``: gradient, Hessian eigenvalues/eigenvectors and, where an
   eigenvalue is negative, the escape direction (the lecture: a saddle is left along the
   eigenvector of its negative eigenvalue).
@@ -25,9 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MINIMUM, MAXIMUM, SADDLE = "minimum", "maximum", "saddle"
-#: an eigenvalue with |λ| ≤ DEGENERATE_RTOL × (the surface's curvature scale) counts as 0
-DEGENERATE_RTOL = 1e-6
+from engine.critical_points import (DEGENERATE_RTOL, MAX_SEEDS_PER_AXIS,  # noqa: F401
+                                    MAX_TABLE_ROWS, MAXIMUM, MINIMUM, SADDLE,
+                                    CriticalPointInfo, classify, condition_number,
+                                    critical_point_table, curvature_scale, find_critical_points,
+                                    grid_points, newton_solve)
+from engine.critical_points import eigh_sym as _eigh
 
 
 # ------------------------------------------------------------------------------ point analysis
@@ -64,29 +63,6 @@ class PointAnalysis:
         return np.array([-g[1], g[0]])
 
 
-def _eigh(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigen-decomposition of symmetric 2×2 matrices h (n, 2, 2) -> (values (n, 2) ascending,
-    vectors (n, 2, 2) columns); non-finite matrices give nan."""
-    h = 0.5 * (h + np.swapaxes(h, 1, 2))
-    ok = np.isfinite(h).all(axis=(1, 2))
-    vals = np.full(h.shape[:2], np.nan)
-    vecs = np.full(h.shape, np.nan)
-    if ok.any():
-        vals[ok], vecs[ok] = np.linalg.eigh(h[ok])
-    return vals, vecs
-
-
-def condition_number(eigenvalues) -> float:
-    """|λ|max / |λ|min (inf when an eigenvalue is 0, nan when undefined)."""
-    a = np.abs(np.asarray(eigenvalues, dtype=float))
-    if not np.isfinite(a).all():
-        return math.nan
-    lo, hi = float(a.min()), float(a.max())
-    if hi == 0.0:
-        return math.nan
-    return math.inf if lo == 0.0 else hi / lo
-
-
 def analyze_point(surface, point) -> PointAnalysis:
     """Gradient, Hessian and its eigen-decomposition of ``surface`` at ``point`` (2,)."""
     p = np.asarray(point, dtype=float).reshape(1, 2)
@@ -106,209 +82,8 @@ def analyze_point(surface, point) -> PointAnalysis:
     return PointAnalysis(p[0], loss, g, float(np.hypot(*g)), h, vals, vecs, escape)
 
 
-# ------------------------------------------------------------------------------ critical points
-@dataclass(frozen=True)
-class CriticalPointInfo:
-    """One critical point found by ``find_critical_points``.
-
-    point (2,), loss, grad_norm (at the point, should be ≈ 0), eigenvalues (2,) ascending,
-    eigenvectors (2, 2) columns; ``kind`` is "minimum", "maximum" or "saddle";
-    ``degenerate`` is True when an eigenvalue is ≈ 0 (the kind then comes from the loss
-    around the point, not from the Hessian), ``note`` says so in words.
-    """
-
-    point: np.ndarray
-    loss: float
-    grad_norm: float
-    eigenvalues: np.ndarray
-    eigenvectors: np.ndarray
-    kind: str
-    degenerate: bool = False
-    note: str = ""
-
-    @property
-    def x(self) -> float:
-        return float(self.point[0])
-
-    @property
-    def y(self) -> float:
-        return float(self.point[1])
-
-    @property
-    def condition_number(self) -> float:
-        return condition_number(self.eigenvalues)
-
-    @property
-    def kind_text(self) -> str:
-        return f"{self.kind} (degenerate)" if self.degenerate else self.kind
-
-
-def curvature_scale(surface, view=None, n: int = 24) -> float:
-    """A typical Hessian size on the view: the median spectral norm over an n × n grid (≥ a
-    tiny positive floor). Used to decide when an eigenvalue counts as 0."""
-    pts = grid_points(view or surface.view, n)
-    with np.errstate(all="ignore"):
-        vals, _ = _eigh(np.asarray(surface.hessian(pts), dtype=float))
-    norms = np.abs(vals).max(axis=1)
-    norms = norms[np.isfinite(norms)]
-    scale = float(np.median(norms)) if len(norms) else 1.0
-    return scale if scale > 0 else 1.0
-
-
-def grid_points(view, n: int) -> np.ndarray:
-    """An n × n grid of points covering ``view`` (xmin, xmax, ymin, ymax) -> (n*n, 2); the
-    points sit at cell centres (never exactly on the boundary)."""
-    x0, x1, y0, y1 = (float(v) for v in view)
-    fx = (np.arange(n) + 0.5) / n
-    xs, ys = x0 + fx * (x1 - x0), y0 + fx * (y1 - y0)
-    gx, gy = np.meshgrid(xs, ys)
-    return np.column_stack([gx.ravel(), gy.ravel()])
-
-
-def newton_solve(surface, seeds: np.ndarray, max_step: float, iterations: int = 100,
-                 gtol: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Newton's method on ∇L = 0 from every seed at once.
-
-    seeds (n, 2) -> (points (n, 2), grad_norm (n,)). The step H⁻¹g uses the pseudo-inverse
-    of the Hessian (eigenvalues ≈ 0 are skipped) and is clipped to ``max_step`` in length, so
-    a seed near an inflection does not jump far away. A point stops once its gradient norm
-    is ≤ ``gtol`` or its step is at rounding level; non-finite points are left as nan.
-    """
-    p = np.array(seeds, dtype=float, copy=True)
-    active = np.ones(len(p), dtype=bool)
-    gnorm = np.full(len(p), np.inf)
-    with np.errstate(all="ignore"):
-        for _ in range(iterations):
-            idx = np.flatnonzero(active)
-            if not len(idx):
-                break
-            q = p[idx]
-            g = np.asarray(surface.grad(q), dtype=float)
-            gn = np.hypot(g[:, 0], g[:, 1])
-            gnorm[idx] = gn
-            done = ~(gn > gtol)  # includes nan
-            vals, vecs = _eigh(np.asarray(surface.hessian(q), dtype=float))
-            big = np.abs(vals).max(axis=1, keepdims=True)
-            inv = np.where(np.abs(vals) > 1e-13 * big, 1.0 / vals, 0.0)
-            coef = np.einsum("nij,ni->nj", vecs, g) * inv  # Vᵀg / λ
-            step = np.einsum("nij,nj->ni", vecs, coef)
-            length = np.hypot(step[:, 0], step[:, 1])
-            step *= np.where(length > max_step, max_step / length, 1.0)[:, None]
-            moved = q - step
-            tiny = length <= 1e-14 * np.maximum(
-                max_step, np.abs(q).max(axis=1))
-            done |= tiny  # Newton has stalled at rounding level
-            bad = ~np.isfinite(moved).all(axis=1)
-            moved[bad] = np.nan
-            p[idx] = np.where(done[:, None], q, moved)
-            active[idx[done | bad]] = False
-        left = np.flatnonzero(active)
-        if len(left):
-            g = np.asarray(surface.grad(p[left]), dtype=float)
-            gnorm[left] = np.hypot(g[:, 0], g[:, 1])
-    gnorm[~np.isfinite(p).all(axis=1)] = np.nan
-    return p, gnorm
-
-
-def _kind_from_loss(surface, point: np.ndarray, loss: float, radius: float) -> str:
-    """Classify a degenerate critical point by the sign of L − L(point) on circles around it."""
-    ang = np.linspace(0.0, 2.0 * np.pi, 72, endpoint=False)
-    ring = np.column_stack([np.cos(ang), np.sin(ang)])
-    with np.errstate(all="ignore"):
-        pts = np.concatenate([point + r * ring for r in (radius, radius * 1e-1, radius * 1e-2)])
-        d = np.asarray(surface.value(pts), dtype=float) - loss
-    d = d[np.isfinite(d)]
-    scale = float(np.abs(d).max()) if len(d) else 0.0
-    eps = 1e-9 * scale
-    up, down = bool((d > eps).any()), bool((d < -eps).any())
-    if up and down:
-        return SADDLE
-    if down:
-        return MAXIMUM
-    return MINIMUM  # rising or flat all round: a (possibly non-strict) minimum
-
-
-def classify(eigenvalues: np.ndarray, scale: float) -> tuple[str | None, bool]:
-    """(kind or None when degenerate, degenerate) from Hessian eigenvalues (2,)."""
-    lo, hi = float(eigenvalues[0]), float(eigenvalues[1])
-    zero = DEGENERATE_RTOL * scale
-    if abs(lo) <= zero or abs(hi) <= zero:
-        return None, True  # the second-derivative test says nothing: the loss decides
-    if lo > 0:
-        return MINIMUM, False
-    if hi < 0:
-        return MAXIMUM, False
-    return SADDLE, False
-
-
-def find_critical_points(surface, view=None, seeds_per_axis: int = 40,
-                         iterations: int = 100) -> list[CriticalPointInfo]:
-    """Critical points of ``surface`` inside ``view`` (default: the surface's view).
-
-    Newton from a ``seeds_per_axis`` × ``seeds_per_axis`` grid of seeds; a point counts when
-    its gradient norm is below 1e-7 × the typical gradient on the view (or it stopped moving
-    with a tiny gradient), it lies in the view, and it is not within 1e-5 × the view size of
-    a point already kept. Sorted by loss (lowest first).
-    """
-    view = tuple(float(v) for v in (view or surface.view))
-    x0, x1, y0, y1 = view
-    span = max(x1 - x0, y1 - y0)
-    seeds = grid_points(view, seeds_per_axis)
-    with np.errstate(all="ignore"):
-        g0 = np.asarray(surface.grad(seeds), dtype=float)
-    gtypical = np.hypot(g0[:, 0], g0[:, 1])
-    gtypical = gtypical[np.isfinite(gtypical) & (gtypical > 0)]
-    gscale = float(np.median(gtypical)) if len(gtypical) else 1.0
-    gtol = 0.0  # iterate to rounding level: degenerate points converge only linearly
-    pts, gnorm = newton_solve(surface, seeds, max_step=0.25 * span, iterations=iterations,
-                              gtol=gtol)
-    accept = 1e-7 * gscale
-    margin = 1e-9 * span
-    ok = (np.isfinite(pts).all(axis=1) & (gnorm <= accept)
-          & (pts[:, 0] >= x0 - margin) & (pts[:, 0] <= x1 + margin)
-          & (pts[:, 1] >= y0 - margin) & (pts[:, 1] <= y1 + margin))
-    pts, gnorm = pts[ok], gnorm[ok]
-    order = np.argsort(gnorm, kind="stable")
-    kept: list[int] = []
-    merge = 1e-5 * span
-    for i in order:
-        if not kept or np.min(np.abs(pts[kept] - pts[i]).max(axis=1)) > merge:
-            kept.append(int(i))
-    if not kept:
-        return []
-    scale = curvature_scale(surface, view)
-    p = pts[kept]
-    with np.errstate(all="ignore"):
-        losses = np.asarray(surface.value(p), dtype=float)
-        vals, vecs = _eigh(np.asarray(surface.hessian(p), dtype=float))
-    out = []
-    for j in range(len(p)):
-        kind, degenerate = classify(vals[j], scale)
-        note = ""
-        if degenerate:
-            by_loss = _kind_from_loss(surface, p[j], float(losses[j]), 1e-3 * span)
-            kind = kind or by_loss
-            note = ("degenerate: a Hessian eigenvalue is ≈ 0, so the second-derivative test "
-                    f"says nothing; the loss around it makes it a {kind}")
-        out.append(CriticalPointInfo(p[j].copy(), float(losses[j]), float(gnorm[kept[j]]),
-                                     vals[j].copy(), vecs[j].copy(), kind, degenerate, note))
-    out.sort(key=lambda c: (c.loss if np.isfinite(c.loss) else np.inf, c.x, c.y))
-    return out
-
-
 def _fmt(v: float) -> str:
     return f"{v:.6g}"
-
-
-def critical_point_table(points: list[CriticalPointInfo]) -> list[str]:
-    """Aligned text rows (header first): kind, point, loss, eigenvalues, condition number."""
-    rows = [("kind", "x", "y", "loss", "λ₁", "λ₂", "κ")]
-    for c in points:
-        k = c.condition_number
-        rows.append((c.kind_text, _fmt(c.x), _fmt(c.y), _fmt(c.loss), _fmt(c.eigenvalues[0]),
-                     _fmt(c.eigenvalues[1]), "inf" if k == math.inf else _fmt(k)))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
 
 
 # ------------------------------------------------------------------------------ step-size theory
@@ -373,11 +148,25 @@ class StepSizeTheory:
         "η = 1.5 η₂,opt"; 2 is the divergence limit."""
         return float(eta) * self.lam_max if self.lam_max > 0 else math.nan
 
+    @property
+    def flat(self) -> bool:
+        """An eigenvalue ≈ 0 (|λ| ≤ DEGENERATE_RTOL × λmax) or below: no bowl to converge in
+        along that direction (a valley of minima, a degenerate minimum)."""
+        return not self.lam_min > DEGENERATE_RTOL * abs(self.lam_max)
+
     def regime(self, eta: float) -> str:
-        """Words for what GD with step η does along the steep direction."""
+        """Words for what GD with step η does; never "converges" when the predicted rate R
+        is ≥ 1 (a flat or negative direction)."""
         m = self.eta_multiple(eta)
         if not np.isfinite(m):
             return "no positive curvature here"
+        if m > 2.0 + 1e-12:
+            return "diverges"
+        if m >= 2.0 - 1e-12:
+            return "oscillates without converging"
+        if self.flat or not self.predicted_rate(eta) < 1.0:
+            return ("does not converge to this point: R = 1 along the flat direction "
+                    "(λ₁ ≈ 0)")
         if m < 1.0 - 1e-12:
             return "converges monotonically"
         if m <= 1.0 + 1e-12:
@@ -417,6 +206,47 @@ def step_size_theory(surface, point=None) -> StepSizeTheory:
         point = mins[0].point if mins else surface.start
     a = analyze_point(surface, point)
     return StepSizeTheory(a.eigenvalues, a.eigenvectors, a.point)
+
+
+def theory_for_surface(surface, points=None) -> tuple[StepSizeTheory | None, str, str]:
+    """(theory, where it comes from, note) for the Analysis tab and ``main.py analyze``.
+
+    A quadratic bowl: its own eigenvalues. Otherwise the local Hessian at the lowest isolated,
+    non-degenerate minimum among ``points`` (``find_critical_points``' entries; default: the
+    surface's own list of minima). theory is None when there is none, and the note says why
+    (e.g. only a valley of minima: no rate can be predicted, but across the valley the
+    stability limit 2/λ still holds).
+    """
+    if hasattr(surface, "eigenvalues") and hasattr(surface, "eigenvectors"):
+        return step_size_theory(surface), "the quadratic", ""
+    if points is None:
+        cands = [(c.point, False) for c in surface.minima]
+    else:
+        cands = [(c.point, c.degenerate or getattr(c, "curve", None) is not None)
+                 for c in points if c.kind == MINIMUM]
+    flat = None
+    for point, degenerate in cands:
+        with np.errstate(all="ignore"):
+            a = analyze_point(surface, point)
+        t = StepSizeTheory(a.eigenvalues, a.eigenvectors, a.point)
+        if not np.isfinite(t.eigenvalues).all():
+            continue
+        if not degenerate and t.positive_definite and not t.flat:
+            return t, f"the local Hessian at the minimum ({_fmt(point[0])}, {_fmt(point[1])})", ""
+        if flat is None and t.lam_max > 0:
+            flat = t
+    if flat is not None:
+        p = flat.point
+        return None, "", (f"The minima found are degenerate (a Hessian eigenvalue ≈ 0, e.g. a "
+                          "valley of minima along a curve), so the quadratic theory predicts no "
+                          "convergence rate (R = 1 along the flat direction: no linear rate). "
+                          f"Across it, at ({_fmt(p[0])}, {_fmt(p[1])}), λ = "
+                          f"{_fmt(flat.lam_max)}: GD is stable across the valley for η < "
+                          f"2/λ = {_fmt(flat.eta_max)}.")
+    if cands:
+        return None, "", ("No minimum with a positive-definite Hessian: no step-size theory "
+                          "here.")
+    return None, "", "No minimum found in the view: no step-size theory here."
 
 
 def eta_multiple(surface, eta: float, point=None) -> float:

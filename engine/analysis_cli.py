@@ -52,14 +52,16 @@ def _analyze_parser():
     p.add_argument("--point", metavar="X,Y", help="also analyze this point (e.g. "
                    "--point=-1,0.5): gradient, Hessian eigenvalues and eigenvectors, escape "
                    "direction")
-    p.add_argument("--seeds", type=int, default=40, help="seeds per axis (default 40)")
+    p.add_argument("--seeds", type=int, default=40, help="Newton seeds per axis: SEEDS² "
+                   "starting points (2..100, default 40)")
     return p
 
 
 def analysis_lines(exp, surface, point=None, seeds: int = 40) -> list[str]:
     """The report ``main.py analyze`` prints (a list of lines)."""
-    from engine.analysis import (analyze_point, critical_point_table, find_critical_points,
-                                 step_size_theory)
+    from engine.analysis import (MAX_TABLE_ROWS, analyze_point, critical_point_table,
+                                 find_critical_points, theory_for_surface)
+    from engine.run_theory import theory_for_run
 
     x0, x1, y0, y1 = surface.view
     out = [f"{exp.title or surface.title or surface.name}: critical points in the view "
@@ -67,23 +69,30 @@ def analysis_lines(exp, surface, point=None, seeds: int = 40) -> list[str]:
     cps = find_critical_points(surface, seeds_per_axis=seeds)
     if cps:
         out += critical_point_table(cps)
-        for c in cps:
+        for c in cps[:MAX_TABLE_ROWS]:
             if c.degenerate:
                 out.append(f"  ({_fmt(c.x)}, {_fmt(c.y)}): {c.note}")
     else:
         out.append("  none found in the view")
-    gd = {r.label: float(r.hyper["lr"]) for r in exp.runs if r.optimizer == "gd"}
-    mins = [c for c in cps if c.kind == "minimum"]
-    theory = None
-    if hasattr(surface, "eigenvalues"):
-        theory, where = step_size_theory(surface), "the quadratic"
-    elif mins:
-        theory = step_size_theory(surface, mins[0].point)
-        where = f"the local Hessian at the minimum ({_fmt(mins[0].x)}, {_fmt(mins[0].y)})"
-    if theory is not None and theory.positive_definite:
+    theory, where, note = theory_for_surface(surface, cps)
+    if theory is not None:
         out.append("")
         out.append(f"Step-size theory ({where}):")
-        out += ["  " + line for line in theory.summary_lines(gd)]
+        out += ["  " + line for line in theory.summary_lines()]
+    elif note:
+        out.append("")
+        out.append(f"Step-size theory: {note}")
+    gd = [r for r in exp.runs if r.optimizer == "gd"]
+    if gd and (theory is not None or note):
+        out.append("  GD runs:" if where == "the quadratic" else
+                   "  GD runs, each at the minimum that a descent from its start reaches:")
+    for r in gd:
+        t, w, why = theory_for_run(surface, r.start, cps)
+        if t is None:
+            out.append(f"  {r.label}: {why}")
+            continue
+        line = t.summary_lines({r.label: float(r.hyper["lr"])})[-1]
+        out.append(f"  {line}" + ("" if w == where else f"; based on {w}"))
     if point is not None:
         a = analyze_point(surface, point)
         out.append("")
@@ -101,13 +110,15 @@ def analysis_lines(exp, surface, point=None, seeds: int = 40) -> list[str]:
 
 
 def cmd_analyze(argv: list[str]) -> int:
+    from engine.critical_points import MAX_SEEDS_PER_AXIS, MIN_SEEDS_PER_AXIS
     from engine.experiment import ExperimentError
 
     args = _analyze_parser().parse_args(argv)
     try:
         exp, _ = _load(args, "main.py analyze")
-        if not 2 <= args.seeds <= 400:
-            raise ExperimentError(f"must be from 2 to 400, got {args.seeds}", "--seeds")
+        if not MIN_SEEDS_PER_AXIS <= args.seeds <= MAX_SEEDS_PER_AXIS:
+            raise ExperimentError(f"must be from {MIN_SEEDS_PER_AXIS} to "
+                                  f"{MAX_SEEDS_PER_AXIS}, got {args.seeds}", "--seeds")
         point = _point(args.point, "--point") if args.point else None
         surface = exp.surface.build()
     except ExperimentError as exc:

@@ -17,8 +17,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHeaderView, QSplitter, QTableWidget, QTableWidgetItem,
                                QTextBrowser, QVBoxLayout, QWidget)
 
-from engine.analysis import (CriticalPointInfo, find_critical_points, reference_loss,
-                             run_rates, step_size_theory)
+from engine.analysis import (MAX_TABLE_ROWS, CriticalPointInfo, find_critical_points,
+                             reference_loss, run_rates, theory_for_surface)
+from engine.run_theory import theory_for_run
+from engine.step_hint import step_size_hint
 from gui.colors import run_color
 
 COLUMNS = ("kind", "x", "y", "loss", "λ₁", "λ₂", "κ")
@@ -30,18 +32,13 @@ def _fmt(v: float) -> str:
     return f"{v:.5g}"
 
 
-def eta_multiple_text(surface, optimizer: str, lr: float) -> str:
-    """For the run editor: "η = 1.5 × η_opt (converges with oscillation)" for a GD run on a
-    surface with positive curvature at its (first) minimum; "" otherwise."""
-    if optimizer != "gd":
-        return ""
-    try:
-        t = step_size_theory(surface)
-    except Exception:  # noqa: BLE001 - a surface without a Hessian: nothing to say
-        return ""
-    if not t.lam_max > 0:
-        return ""
-    return f"η = {t.eta_multiple(lr):.3g} × η_opt ({t.regime(lr)})"
+def eta_multiple_text(surface, optimizer: str, lr: float, start=None,
+                      schedule: str = "constant") -> str:
+    """For the run editor: η against the local curvature at the run's start (default: the
+    surface's start) and what the quadratic theory predicts there, or why it predicts
+    nothing (``engine.step_hint``)."""
+    point = start if start is not None else surface.start
+    return step_size_hint(surface, optimizer, lr, point, schedule=schedule).text
 
 
 class CriticalPointTable(QTableWidget):
@@ -67,9 +64,18 @@ class CriticalPointTable(QTableWidget):
             self.set_surface(surface)
 
     def set_surface(self, surface) -> list[CriticalPointInfo]:
-        """Find and list ``surface``'s critical points; returns them."""
-        self.points = find_critical_points(surface)
-        self.setRowCount(len(self.points))
+        """Find and list ``surface``'s critical points (at most ``MAX_TABLE_ROWS`` rows, then
+        one row saying how many more); returns them all."""
+        found = find_critical_points(surface)
+        self.points = found[:MAX_TABLE_ROWS]
+        more = len(found) - len(self.points)
+        self.clearSpans()
+        self.setRowCount(len(self.points) + (1 if more else 0))
+        if more:
+            item = QTableWidgetItem(f"… and {more} more, not listed (the table shows the "
+                                    f"{MAX_TABLE_ROWS} with the lowest loss)")
+            self.setItem(len(self.points), 0, item)
+            self.setSpan(len(self.points), 0, 1, len(COLUMNS))
         for r, c in enumerate(self.points):
             cells = (c.kind_text, _fmt(c.x), _fmt(c.y), _fmt(c.loss), _fmt(c.eigenvalues[0]),
                      _fmt(c.eigenvalues[1]), _fmt(c.condition_number))
@@ -81,10 +87,10 @@ class CriticalPointTable(QTableWidget):
                 if c.note:
                     item.setToolTip(c.note)
                 self.setItem(r, col, item)
-        rows = min(max(len(self.points), 1), 8)  # no tall empty table for one minimum
+        rows = min(max(self.rowCount(), 1), 8)  # no tall empty table for one minimum
         self.setMaximumHeight(self.horizontalHeader().height() + rows * self.rowHeight(0)
                               + 2 * self.frameWidth() + 2 if self.points else 80)
-        return self.points
+        return found
 
     def minima(self) -> list[CriticalPointInfo]:
         return [c for c in self.points if c.kind == "minimum"]
@@ -140,39 +146,64 @@ class StepSizePanel(QWidget):
         if simulation is not None:
             self.set_simulation(simulation, colors)
 
-    def set_simulation(self, simulation, colors: Sequence[str] | None = None) -> None:
+    def set_simulation(self, simulation, colors: Sequence[str] | None = None,
+                       critical_points=None) -> None:
+        """Show ``simulation``; the theory comes from ``critical_points`` (the table's
+        entries; default: the surface's own list of minima)."""
         self.simulation = simulation
         n = simulation.n if simulation is not None else 0
         self.colors = list(colors) if colors else [run_color(i) for i in range(n)]
-        self.theory = None
+        self.theory, self.where = None, ""
+        self.run_theories: dict[int, tuple] = {}
+        self.note = "No positive-definite Hessian at a known minimum: no step-size theory here."
         if simulation is not None:
+            surface = simulation.surface
             try:
-                self.theory = step_size_theory(simulation.surface)
+                self.theory, self.where, note = theory_for_surface(surface, critical_points)
+                self.note = note or self.note
+                points = critical_points if critical_points is not None else surface.minima
+                self.run_theories = {i: theory_for_run(surface, r.start, points)
+                                     for i, r in enumerate(simulation.runs)
+                                     if r.optimizer == "gd"}
             except Exception:  # noqa: BLE001 - no Hessian available: show measurement only
-                self.theory = None
+                self.theory, self.run_theories = None, {}
         self._loss_star = [math.nan] * n
         self.refresh(full=True)
 
     def _theory_html(self, t, where: str, sim) -> str:
-        lam1, lam2 = (float(v) for v in t.eigenvalues)
-        e1, e2 = (float(v) for v in t.eta_opt)
-        head = (f"<b>Step-size theory</b> ({html.escape(where)}): λ₁ = {_fmt(lam1)}, "
-                f"λ₂ = {_fmt(lam2)}, κ = {_fmt(t.condition_number)}<br>"
-                f"η_opt per direction 1/λ: {_fmt(e1)}, {_fmt(e2)} · largest convergent "
-                f"step 2/λmax = {_fmt(t.eta_max)} · best single step 2/(λmax+λmin) = "
-                f"{_fmt(t.eta_best)}")
+        """The surface's theory (or the note why there is none), then one row per GD run with
+        the theory of the minimum a descent from its start reaches."""
+        if t is not None:
+            lam1, lam2 = (float(v) for v in t.eigenvalues)
+            e1, e2 = (float(v) for v in t.eta_opt)
+            head = (f"<b>Step-size theory</b> ({html.escape(where)}): λ₁ = {_fmt(lam1)}, "
+                    f"λ₂ = {_fmt(lam2)}, κ = {_fmt(t.condition_number)}<br>"
+                    f"η_opt per direction 1/λ: {_fmt(e1)}, {_fmt(e2)} · largest convergent "
+                    f"step 2/λmax = {_fmt(t.eta_max)} · best single step 2/(λmax+λmin) = "
+                    f"{_fmt(t.eta_best)}")
+        else:
+            head = html.escape(self.note)
         rows = []
         for i, r in enumerate(sim.runs):
             if r.optimizer != "gd":
                 continue
-            c1, c2 = (float(v) for v in t.contraction(r.lr))
+            rt, rw, why = self.run_theories.get(i, (None, "", "no prediction"))
             color = self.colors[i] if i < len(self.colors) else "#000"
-            rows.append(f"<tr><td><span style='color:{color}'>■</span> "
-                        f"{html.escape(r.label)}</td><td>{_fmt(r.lr)}</td>"
-                        f"<td>{t.eta_multiple(r.lr):.3g}</td><td>{_fmt(c1)}, {_fmt(c2)}</td>"
-                        f"<td>{_fmt(t.predicted_rate(r.lr))}</td>"
-                        f"<td>{html.escape(t.regime(r.lr))}</td></tr>")
+            cell = (f"<tr><td><span style='color:{color}'>■</span> "
+                    f"{html.escape(r.label)}</td><td>{_fmt(r.lr)}</td>")
+            if rt is None:
+                rows.append(cell + f"<td colspan='3'></td><td>{html.escape(why)}</td></tr>")
+                continue
+            c1, c2 = (float(v) for v in rt.contraction(r.lr))
+            regime = rt.regime(r.lr)
+            if rw != where and rt.point is not None:  # its own minimum, not the one above
+                regime += f" (at the minimum ({rt.point[0]:.4g}, {rt.point[1]:.4g}))"
+            rows.append(cell + f"<td>{rt.eta_multiple(r.lr):.3g}</td><td>{_fmt(c1)}, "
+                        f"{_fmt(c2)}</td><td>{_fmt(rt.predicted_rate(r.lr))}</td>"
+                        f"<td>{html.escape(regime)}</td></tr>")
         if not rows:
+            if t is None:
+                return head + " The measured rates are shown below."
             return head + "<br><i>Add a GD run to compare its predicted and measured rate.</i>"
         return (head + "<table cellspacing='0' cellpadding='2' style='margin-top:4px'>"
                 "<tr><th align='left'>GD run</th><th>η</th><th>η/η_opt</th>"
@@ -180,11 +211,15 @@ class StepSizePanel(QWidget):
                 + "".join(rows) + "</table>")
 
     def predicted_rates(self) -> dict[int, float]:
-        """{run index: predicted R} for the GD runs (constant-η theory)."""
-        sim, t = self.simulation, self.theory
-        if sim is None or t is None or not t.positive_definite:
+        """{run index: predicted R} for the GD runs whose minimum has a theory (constant η)."""
+        sim = self.simulation
+        if sim is None:
             return {}
-        return {i: t.predicted_rate(r.lr) for i, r in enumerate(sim.runs) if r.optimizer == "gd"}
+        out = {}
+        for i, (t, _w, _n) in self.run_theories.items():
+            if t is not None and t.positive_definite and not t.flat:
+                out[i] = t.predicted_rate(sim.runs[i].lr)
+        return out
 
     def refresh(self, full: bool = False) -> None:
         sim = self.simulation
@@ -196,15 +231,8 @@ class StepSizePanel(QWidget):
         if sim is None:
             self.text.setText("No experiment.")
             return
-        t = self.theory
-        if t is not None and t.positive_definite:
-            where = ("the quadratic" if t.point is None or hasattr(sim.surface, "eigenvalues")
-                     else f"the Hessian at ({t.point[0]:.4g}, {t.point[1]:.4g})")
-            if full:
-                self.text.setHtml(self._theory_html(t, where, sim))
-        elif full:
-            self.text.setHtml("No positive-definite Hessian at a known minimum: no step-size "
-                              "theory here. The measured rates are shown below.")
+        if full:
+            self.text.setHtml(self._theory_html(self.theory, self.where, sim))
         for i in range(sim.n):
             h = sim.history(i)
             if not len(h.loss):
@@ -252,9 +280,9 @@ class AnalysisPanel(QSplitter):
             self.set_simulation(simulation, colors)
 
     def set_simulation(self, simulation, colors=None) -> None:
-        self.table.set_surface(simulation.surface)
+        found = self.table.set_surface(simulation.surface)
         self.fit_table()
-        self.step_size.set_simulation(simulation, colors)
+        self.step_size.set_simulation(simulation, colors, found)
 
     def fit_table(self) -> None:
         """Give the table just the height of its rows; the rest goes to the step sizes."""

@@ -28,6 +28,7 @@ class AnalysisTools:
         self.grad_arrows = RunGradientArrows(plot_item)
         self.grad_arrows.set_visible(False)
         self._surface_key = None
+        self._found = None
         self._frames = 0
 
         view = win.view_menu
@@ -62,10 +63,12 @@ class AnalysisTools:
         return sim.surface if sim is not None else self.win.surface_panel.surface()
 
     def eta_hint(self, run: RunConfig) -> str:
+        """η against the local curvature at the run's start (or why no prediction holds)."""
         surface = self.surface()
         if surface is None or "lr" not in run.hyper:
             return ""
-        return eta_multiple_text(surface, run.optimizer, run.hyper["lr"])
+        return eta_multiple_text(surface, run.optimizer, run.hyper["lr"], run.start,
+                                 run.schedule.name)
 
     def show_point(self, x: float, y: float) -> None:
         surface = self.surface()
@@ -104,12 +107,13 @@ class AnalysisTools:
         key = self.win.experiment().surface
         if key != self._surface_key:  # costly: only when the surface changes
             self._surface_key = key
-            found = self.analysis.table.set_surface(sim.surface)
+            self._found = self.analysis.table.set_surface(sim.surface)
             self.analysis.fit_table()
-            # mark what the search found (e.g. on a typed expression, which lists none)
-            self.win.map_view.mark_critical_points(found)
+            # mark what the search found (e.g. on a typed expression, which lists none); a
+            # valley of minima is drawn as the points found along it
+            self.win.map_view.mark_critical_points(self._found)
             self.view3d.set_surface(sim.surface)
-        self.analysis.step_size.set_simulation(sim, colors)
+        self.analysis.step_size.set_simulation(sim, colors, self._found)
         self.sweep.set_surface(sim.surface, start=sim.runs[0].start)
         self.win.run_editor._show_hint()
         self.on_frame(0)

@@ -164,7 +164,10 @@ class MapView(QWidget):
                                           brush=pg.mkBrush("#ffffff"))
         self.maxima = pg.ScatterPlotItem(symbol="t1", size=11, pen=pg.mkPen("k", width=1),
                                          brush=pg.mkBrush("#ffffff"))
-        for item in (self.minima, self.saddles, self.maxima):
+        # curves of degenerate critical points (a valley of minima): the points found on them
+        self.curves = pg.ScatterPlotItem(symbol="o", size=4, pen=pg.mkPen("k", width=1),
+                                         brush=pg.mkBrush("#ffffff"))
+        for item in (self.minima, self.saddles, self.maxima, self.curves):
             item.setZValue(5)
             self.plot_item.addItem(item)
         self.legend = self.plot_item.addLegend(offset=(-6, -6), labelTextSize="8pt",
@@ -172,7 +175,7 @@ class MapView(QWidget):
                                                pen=pg.mkPen("#888888", width=1),
                                                brush=pg.mkBrush(255, 255, 255, 220))
         self._legend_keys = [("minimum", self.minima), ("saddle", self.saddles),
-                             ("maximum", self.maxima)]
+                             ("maximum", self.maxima), ("curve of critical points", self.curves)]
         self.paths: list[pg.PlotDataItem] = []
         self.starts: list[pg.TargetItem] = []
         self.current = pg.ScatterPlotItem(size=9, pen=pg.mkPen("k", width=1))
@@ -219,14 +222,25 @@ class MapView(QWidget):
 
     def mark_critical_points(self, points) -> None:
         """Mark ``points`` (each with x, y and kind "minimum" | "saddle" | "maximum") on the
-        map: × minima, ◇ saddles, △ maxima."""
+        map: × minima, ◇ saddles, △ maxima. An entry with a ``curve`` (n, 2) of points (a
+        valley of minima) is drawn as those points, small dots, not as one marker."""
+        curves = [p.curve for p in points if getattr(p, "curve", None) is not None]
+        single = [p for p in points if getattr(p, "curve", None) is None]
         for kind, item in (("minimum", self.minima), ("saddle", self.saddles),
                            ("maximum", self.maxima)):
-            pts = [p for p in points if p.kind == kind]
+            pts = [p for p in single if p.kind == kind]
             item.setData([p.x for p in pts], [p.y for p in pts])
             self.legend.removeItem(item)
             if pts:  # the legend names only the kinds the map shows
                 self.legend.addItem(item, kind)
+        dots = np.concatenate(curves) if curves else np.empty((0, 2))
+        self.curves.setData(dots[:, 0], dots[:, 1])
+        kinds = {p.kind_text for p in points if getattr(p, "curve", None) is not None}
+        label = kinds.pop() if len(kinds) == 1 else "curve of critical points"
+        self._legend_keys[-1] = (label, self.curves)
+        self.legend.removeItem(self.curves)
+        if len(dots):
+            self.legend.addItem(self.curves, label)
 
     def loss_at(self, x: float, y: float) -> float:
         if self.surface is None:

@@ -116,7 +116,8 @@ class RunEditor(QWidget):
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #0b5394; font-size: 11px;")
         self.hint.setToolTip("η compared with the optimal step 1/λ along each eigen-direction "
-                             "of the Hessian at the surface's minimum (lecture 002).")
+                             "of the Hessian at the run's start (lecture 002), where the "
+                             "quadratic theory applies there; otherwise why it does not.")
         self.hint.hide()
         self._hint_provider = None
         self.hyper_box = QWidget(self)

@@ -295,7 +295,7 @@ def test_cli_analyze_prints_table_and_theory(tmp_path):
     (("analyze", "missing.toml"), "missing.toml: no such file"),
     (("analyze",), "give an experiment file"),
     (("analyze", "{f}", "--point", "1"), "--point: must be a point"),
-    (("analyze", "{f}", "--seeds", "1"), "--seeds: must be from 2 to 400"),
+    (("analyze", "{f}", "--seeds", "1"), "--seeds: must be from 2 to 100"),
 ])
 def test_cli_analyze_errors_exit_2_with_one_line(tmp_path, args, needle):
     f = tmp_path / "q.toml"

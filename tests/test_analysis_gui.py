@@ -147,9 +147,59 @@ def test_step_size_panel_predictions_beside_measured_rates(qtbot):
 
 
 def test_eta_multiple_text_for_the_run_editor():
-    text = eta_multiple_text(_quad(), "gd", 0.5)
-    assert text == "η = 1.5 × η_opt (converges with oscillation)"
-    assert eta_multiple_text(_quad(), "adam", 0.5) == ""
+    text = eta_multiple_text(_quad(), "gd", 0.5, (1.0, 1.0))
+    assert text == ("Local curvature at the start (1, 1): λ = 1, 3. η = 1.5 × η_opt (1/λmax = "
+                    "0.333). On a quadratic with this curvature, GD: converges with "
+                    "oscillation.")
+    assert "plain gradient descent" in eta_multiple_text(_quad(), "adam", 0.5)
+
+
+def _valley_sim():
+    from engine.experiment import loads
+    exp = loads('expression = "(1 - x*y)**2"\nsteps = 10\n[[runs]]\nlabel = "GD"\n'
+                'optimizer = "gd"\nlr = 0.01\nstart = [2.0, 1.0]\n')
+    return Simulation(exp.surface.build(), [RunSpec("GD", "gd", {"lr": 0.01}, (2.0, 1.0))])
+
+
+def test_analysis_panel_on_a_valley_of_minima_does_not_contradict_itself(qtbot):
+    sim = _valley_sim()
+    sim.advance(10)
+    panel = AnalysisPanel(sim)
+    qtbot.addWidget(panel)
+    kinds = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+    assert kinds == ["valley of minima", "valley of minima", "saddle"]
+    assert "valley of minima along a curve" in panel.table.item(0, 0).toolTip()
+    text = " ".join(panel.step_size.text.toPlainText().split())
+    assert "degenerate" in text and "2/λ = 0.5" in text
+    assert "converges monotonically" not in text and "converges with" not in text
+    assert "GD 0.01 the minimum it heads for, (1, 1), is degenerate" in text
+    assert "no rate predicted" in text
+    assert panel.step_size.predicted_rates() == {} and panel.step_size.predicted == []
+
+
+def test_each_gd_run_gets_the_theory_of_the_minimum_it_heads_for(qtbot):
+    # spoiler: the lowest minimum (5.48, −0.14) would make η = 66.7 "diverge", but a descent
+    # from (−2, 2) reaches the upper minimum (5.48, 3.60), where η·λmax = 0.0041
+    from engine.experiment import load
+    from engine.presets import preset_path
+    exp = load(preset_path("spoiler"))
+    sim = exp.simulation()
+    panel = AnalysisPanel(sim)
+    qtbot.addWidget(panel)
+    text = " ".join(panel.step_size.text.toPlainText().split())
+    assert "the minimum (5.48336, -0.136309)" in text  # the surface's lowest minimum
+    assert "diverges" not in text
+    assert "converges monotonically (at the minimum (5.483, 3.595))" in text
+    assert panel.step_size.predicted_rates() == {0: pytest.approx(0.993477, rel=1e-5)}
+
+
+def test_critical_point_table_is_bounded(qtbot):
+    from engine.analysis import MAX_TABLE_ROWS
+    table = CriticalPointTable(make_surface("rastrigin"))
+    qtbot.addWidget(table)
+    assert table.rowCount() == MAX_TABLE_ROWS + 1
+    assert len(table.points) == MAX_TABLE_ROWS
+    assert table.item(MAX_TABLE_ROWS, 0).text().startswith("… and 341 more, not listed")
 
 
 # ----------------------------------------------------------------- sweep panel

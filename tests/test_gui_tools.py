@@ -1,5 +1,6 @@
 """The Lecture menu and the analysis tools inside the main window, driven as a user would."""
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from conftest import action
@@ -95,3 +96,51 @@ def test_found_critical_points_are_marked_on_the_map_for_a_typed_expression(qtbo
     assert np.allclose(sx, [0.0]) and np.allclose(sy, [0.0])
     labels = [label.text for _, label in win.map_view.legend.items]
     assert "minimum" in labels and "saddle" in labels and "maximum" not in labels
+
+
+def test_hint_follows_the_local_curvature_of_the_run(qtbot, win, dialogs):
+    editor = win.run_editor
+    win.lecture_actions["stuck-large-gradient"].trigger()
+    editor.select(0)
+    text = editor.hint.text()
+    assert not editor.hint.isHidden()
+    assert "at the start (4, 2)" in text and "no prediction" in text
+    assert "diverges" not in text
+    win.lecture_actions["spoiler"].trigger()
+    editor.select(0)
+    assert "negative eigenvalue" in editor.hint.text()
+    assert "diverges" not in editor.hint.text()
+
+
+def test_hint_changes_when_eta_is_typed(qtbot, win, dialogs):
+    from conftest import retype
+    editor = win.run_editor
+    win.lecture_actions["quadratic-step-sizes"].trigger()
+    editor.select(4)  # 2.1 × η₂,opt on λ = (1, 3)
+    assert editor.hint.text().endswith("GD: diverges.")
+    retype(qtbot, editor._hyper_fields["lr"].edit, "0.25")
+    assert "η = 0.75 × η_opt" in editor.hint.text()
+    assert editor.hint.text().endswith("GD: converges monotonically.")
+
+
+def test_hint_on_an_expression_without_a_minimum(qtbot, win):
+    from engine.experiment import loads
+    win.load_experiment(loads('expression = "log(x)+y**2"\nsteps = 10\n[[runs]]\n'
+                              'optimizer = "gd"\nlr = 0.1\n'))
+    win.run_editor.select(0)
+    text = win.run_editor.hint.text()
+    assert "λ = -0.25, 2" in text and "converges" not in text
+
+
+def test_map_draws_a_valley_of_minima_as_its_points(qtbot, win):
+    from engine.experiment import loads
+    win.load_experiment(loads('expression = "(1 - x*y)**2"\nsteps = 10\n[[runs]]\n'
+                              'optimizer = "gd"\nlr = 0.01\n'))
+    mv = win.map_view
+    x, y = mv.curves.getData()
+    assert len(x) >= 20
+    np.testing.assert_allclose(x * y, 1.0, atol=1e-6)
+    assert len(mv.minima.getData()[0]) == 0  # no lone × for a valley
+    assert list(mv.saddles.getData()[0]) == [pytest.approx(0.0, abs=1e-9)]
+    labels = [label.text for _, label in mv.legend.items]
+    assert "valley of minima" in labels and "minimum" not in labels
