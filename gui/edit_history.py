@@ -1,0 +1,85 @@
+"""Edits, undo and redo of the main window's experiment.
+
+Every edit goes through ``_set_exp``: it is recorded in a ``gui.undo.UndoStack`` and the race
+is restarted, restyled or replayed as ``gui.undo.change_kind`` says. Undo and redo put a
+snapshot back into the editors (which show the restored values) the same way.
+
+A mixin of ``MainWindow``: it uses ``_exp``, ``_sim``, ``_shown``, ``_loading``,
+``undo_stack``, ``run_editor``, ``surface_panel``, ``playback``, ``stepper``, ``is_playing``,
+``play``, ``redraw``, ``_rebuild``, ``_style_runs``, ``_show_description`` and ``_changed``.
+"""
+from __future__ import annotations
+
+from engine.experiment import Experiment
+from gui.replay import replay_to
+from gui.undo import change_kind
+
+
+class EditHistory:
+    """Apply edits, undo and redo them (mixed into ``MainWindow``)."""
+
+    def _show_experiment(self, exp: Experiment) -> None:
+        """Put ``exp`` into the editors (keeping the selected run) without emitting edits."""
+        self._loading = True
+        try:
+            self._exp = exp
+            self.run_editor.set_runs(exp.runs, keep_current=True)
+            self.surface_panel.set_config(exp.surface, exp.batch_size, exp.seed)
+            self.playback.set_limit(exp.steps)
+            self.stepper.limit = exp.steps
+        finally:
+            self._loading = False
+
+    def _set_exp(self, exp: Experiment, rebuild: bool = True) -> None:
+        """Make ``exp`` (an edit of the current experiment) current: record it for undo and
+        restart, restyle or replay the race as the change requires."""
+        old = self._exp
+        self._exp = exp
+        self.undo_stack.record(exp)
+        self._update_undo_actions()
+        if rebuild:
+            self._refresh_race(old, exp)
+        self._changed()
+
+    def _refresh_race(self, old: Experiment, new: Experiment) -> None:
+        kind = change_kind(old, new) if self._sim is not None else "restart"
+        if kind == "restart":
+            self._rebuild()
+        elif kind == "style":
+            self._style_runs()
+            self.redraw()
+        elif kind == "runs":
+            playing, reached, shown = self.is_playing, self._sim.step, self._shown
+            self._rebuild()
+            if self._sim is not None and reached:
+                replay_to(self._sim, reached, self)
+                self._shown = shown if shown is not None and shown < self._sim.step else None
+                self.redraw()
+                if playing:
+                    self.play()
+        else:
+            self.redraw()
+
+    def undo(self) -> None:
+        """Back to the experiment before the last edit (Ctrl+Z)."""
+        self._go_to_snapshot(self.undo_stack.undo(), "Nothing to undo")
+
+    def redo(self) -> None:
+        """Re-apply the edit just undone (Ctrl+Shift+Z)."""
+        self._go_to_snapshot(self.undo_stack.redo(), "Nothing to redo")
+
+    def _go_to_snapshot(self, exp: Experiment | None, nothing: str) -> None:
+        if exp is None:
+            self.statusBar().showMessage(nothing, 3000)
+            return
+        old = self._exp
+        self._show_experiment(exp)
+        self._refresh_race(old, exp)
+        self._show_description()
+        self._update_undo_actions()
+        self._changed()
+
+    def _update_undo_actions(self) -> None:
+        if hasattr(self, "undo_action"):
+            self.undo_action.setEnabled(self.undo_stack.can_undo())
+            self.redo_action.setEnabled(self.undo_stack.can_redo())
