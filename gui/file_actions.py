@@ -24,7 +24,7 @@ def check_fits_the_app(exp: Experiment) -> None:
 
     if exp.steps > MAX_STEPS:
         raise ExperimentError(f"{exp.steps:,} is more than the app can play (at most "
-                              f"{MAX_STEPS:,}); lower it, or use 'main.py run'", "steps")
+                              f"{MAX_STEPS:,}); lower it", "steps")
     if exp.seed > MAX_GUI_SEED:
         raise ExperimentError(f"{exp.seed:,} is larger than the app's seed box holds (at most "
                               f"{MAX_GUI_SEED:,})", "seed")

@@ -195,7 +195,7 @@ class Session:
         self.recent_menu.setEnabled(bool(self._recent))
 
     def _open_recent(self, path: str) -> None:
-        if self.confirm_discard() and not self.open_file(path) and not Path(path).exists():
+        if self.confirm_discard() and not self.open_file(path) and not os.path.exists(path):
             self._recent = [p for p in self._recent if p != path]  # gone: drop it
             self._update_recent_menu()
             self._autosave()  # the session file keeps the recent list

@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from engine.experiment import loads
@@ -169,3 +170,22 @@ def test_the_window_title_names_the_app_once(qtbot, tmp_path, dialogs):
         app.setApplicationName(saved[0])
         app.setOrganizationName(saved[1])
         app.setApplicationDisplayName(saved[2])
+
+
+def test_stepping_never_takes_the_limit_past_what_the_app_can_reopen(qtbot, win, monkeypatch):
+    from gui import playback
+
+    monkeypatch.setattr(playback, "MAX_STEPS", 40)  # the bowl's step limit
+    win.simulation().run_to(40)
+    win.redraw()
+    qtbot.keyClick(win, Qt.Key.Key_Right)
+    assert win.simulation().step == 40 and win.experiment().steps == 40
+    assert "at most 40 steps" in win.statusBar().currentMessage()
+
+
+def test_a_recent_file_with_an_overlong_name_is_reported_and_dropped(qtbot, win, dialogs):
+    bad = "/tmp/" + "n" * 300 + ".toml"  # a name longer than the file system allows
+    win._add_recent(bad)
+    dialogs.answers.append("discard")
+    win.recent_menu.actions()[0].trigger()
+    assert dialogs.errors and bad not in win.recent_files()
