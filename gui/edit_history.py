@@ -47,6 +47,7 @@ class EditHistory:
             self._rebuild()
         elif kind == "style":
             self._style_runs()
+            self.runsRestyled.emit()
             self.redraw()
         elif kind == "runs":
             playing, reached, shown = self.is_playing, self._sim.step, self._shown

@@ -17,7 +17,7 @@ Extension points for other features (a Lecture menu, analysis tools):
 ``load_experiment(exp, path=None)``, ``experiment()``, ``simulation()``, ``add_menu(title)``,
 ``add_dock(widget, title)``, ``add_tab(widget, title)``, ``map_view.add_overlay(item)`` /
 ``map_view.pointRequested``, and the signals ``experimentLoaded``, ``simulationRebuilt``,
-``frameDrawn(step)``.
+``runsRestyled`` (colours only), ``frameDrawn(step)``.
 """
 from __future__ import annotations
 
@@ -60,6 +60,7 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
 
     experimentLoaded = Signal()
     simulationRebuilt = Signal()
+    runsRestyled = Signal()  # run colours changed; the simulation and its steps are kept
     frameDrawn = Signal(int)
 
     def __init__(self, config_dir: str | Path | None = None, dialogs: Dialogs | None = None,

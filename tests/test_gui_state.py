@@ -118,6 +118,8 @@ def test_changing_a_colour_restyles_without_restarting(qtbot, win, monkeypatch):
     assert win.simulation() is sim and sim.step == 5
     assert win.map_view.paths[1].opts["pen"].color().name() == "#123456"
     assert len(win.map_view.paths[1].getData()[0]) == 6  # the path is still drawn
+    assert win.analysis_tools.analysis.step_size.colors[1] == "#123456"
+    assert "#123456" in win.playback.status_label.text()
 
 
 def test_unticking_and_ticking_a_run_keeps_the_others_progress(qtbot, win):
