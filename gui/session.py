@@ -190,7 +190,9 @@ class Session:
     def _update_recent_menu(self) -> None:
         self.recent_menu.clear()
         for p in self._recent:
-            act = self.recent_menu.addAction(p)
+            shown = p if len(p) <= 80 else p[:30] + "…" + p[-49:]  # a menu fits on screen
+            act = self.recent_menu.addAction(shown.replace("&", "&&"))
+            act.setStatusTip(p)
             act.triggered.connect(lambda checked=False, p=p: self._open_recent(p))
         self.recent_menu.setEnabled(bool(self._recent))
 

@@ -189,3 +189,11 @@ def test_a_recent_file_with_an_overlong_name_is_reported_and_dropped(qtbot, win,
     dialogs.answers.append("discard")
     win.recent_menu.actions()[0].trigger()
     assert dialogs.errors and bad not in win.recent_files()
+
+
+def test_a_long_recent_path_is_shortened_in_the_menu(qtbot, win):
+    long = "/data/" + "x" * 300 + "/run.toml"
+    win._add_recent(long)
+    act = win.recent_menu.actions()[0]
+    assert len(act.text()) <= 80 and act.text().endswith("/run.toml")
+    assert act.statusTip() == long
