@@ -10,6 +10,8 @@ A mixin of ``MainWindow``: it uses ``_exp``, ``_sim``, ``_shown``, ``_loading``,
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from engine.experiment import Experiment
 from gui.replay import replay_to
 from gui.undo import change_kind
@@ -42,14 +44,22 @@ class EditHistory:
         self._changed()
 
     def _refresh_race(self, old: Experiment, new: Experiment) -> None:
-        kind = change_kind(old, new) if self._sim is not None else "restart"
+        parked, self._parked_sim = self._parked_sim, None
+        sim = self._sim if self._sim is not None else parked
+        kind = change_kind(old, new) if sim is not None else "restart"
+        if self._sim is None and kind != "restart":
+            # back from a half-typed, invalid edit: the race it paused goes on
+            self._sim, self._problem = sim, ""
+            self.playback.set_runnable(True)
+            self.statusBar().clearMessage()
+            kind = "style" if kind == "none" else kind
         if kind == "restart":
             self._rebuild()
-        elif kind == "style":
+        elif kind == "style" or (kind == "relabel" and self._relabel_simulation(new)):
             self._style_runs()
             self.runsRestyled.emit()
             self.redraw()
-        elif kind == "runs":
+        elif kind in ("runs", "relabel"):
             playing, reached, shown = self.is_playing, self._sim.step, self._shown
             self._rebuild()
             if self._sim is not None and reached:
@@ -60,6 +70,17 @@ class EditHistory:
                     self.play()
         else:
             self.redraw()
+
+    def _relabel_simulation(self, exp: Experiment) -> bool:
+        """Give the simulated runs ``exp``'s labels (they do not affect a step); False when
+        the simulation does not allow it (then it is rebuilt and replayed)."""
+        labels = [r.label for r in exp.runs if r.enabled]
+        try:
+            self._sim.runs = tuple(replace(spec, label=label)
+                                   for spec, label in zip(self._sim.runs, labels))
+        except (AttributeError, TypeError):
+            return False
+        return True
 
     def undo(self) -> None:
         """Back to the experiment before the last edit (Ctrl+Z)."""

@@ -76,6 +76,7 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
         self._autosaved_text = ""
         self._recent: list[str] = []
         self._sim = None
+        self._parked_sim = None  # the race paused by an invalid field
         self._sim_runs: list[int] = []  # simulated run -> index in the experiment's runs
         self._surface_cfg_drawn = None
         self._problem = ""
@@ -313,6 +314,7 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
         """New simulation from the current experiment, at step 0."""
         self.pause()
         self._shown = None
+        self._parked_sim = None
         problems = []
         editor_errors = list(self.run_editor.errors())
         if editor_errors:
@@ -388,6 +390,8 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
         errors = list(self.run_editor.errors())
         if errors:  # keep the last valid experiment; nothing runs until fixed
             self.pause()
+            if self._sim is not None:  # kept aside: fixing the field continues the race
+                self._parked_sim = self._sim
             self._sim = None
             self._problem = "; ".join(errors)
             self.map_view.set_runs([], [], [])

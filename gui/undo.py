@@ -58,6 +58,7 @@ def change_kind(old: Experiment, new: Experiment) -> str:
 
     - ``"none"``: nothing the race shows (the texts, the step limit);
     - ``"style"``: only run colours: restyle, keep every step;
+    - ``"relabel"``: only labels (and colours): rename the simulated runs, keep every step;
     - ``"runs"``: runs added, removed, renamed, enabled or disabled, each remaining run's
       trajectory unchanged: rebuild and replay to the step reached;
     - ``"restart"``: anything else (a hyperparameter, a start, the surface): from step 0.
@@ -69,11 +70,15 @@ def change_kind(old: Experiment, new: Experiment) -> str:
     if len(old.runs) == len(new.runs) and all(
             replace(a, color=None) == replace(b, color=None) for a, b in zip(old.runs, new.runs)):
         return "style"
+    if len(old.runs) == len(new.runs) and all(
+            replace(a, color=None, label="") == replace(b, color=None, label="")
+            for a, b in zip(old.runs, new.runs)):
+        return "relabel"
     before = {r.label: _trajectory(r) for r in old.runs}
     after = {r.label: _trajectory(r) for r in new.runs}
     renamed = len(old.runs) == len(new.runs) and all(
         replace(_trajectory(a), label="") == replace(_trajectory(b), label="")
-        for a, b in zip(old.runs, new.runs))
+        for a, b in zip(old.runs, new.runs))  # renamed and ticked or unticked at once
     if renamed or all(before[k] == after[k] for k in before.keys() & after.keys()):
         return "runs"
     return "restart"

@@ -166,6 +166,33 @@ def test_a_long_replay_shows_progress_and_can_be_cancelled(qtbot, make_window, m
     assert not win.is_playing
 
 
+def test_renaming_a_run_keeps_the_race(qtbot, win):
+    _steps(qtbot, win, 4)
+    sim = win.simulation()
+    win.run_editor.select(0)
+    retype(qtbot, win.run_editor.label_field.edit, "plain GD")
+    assert win.simulation() is sim and sim.step == 4
+    assert sim.runs[0].label == "plain GD"
+    assert "plain GD" in win.playback.status_label.text()
+    assert win.map_view.paths[0].name() == "plain GD"
+
+
+def test_a_field_made_invalid_and_fixed_keeps_the_race(qtbot, win):
+    _steps(qtbot, win, 4)
+    sim = win.simulation()
+    win.run_editor.select(0)
+    lr = win.run_editor._hyper_fields["lr"].edit
+    lr.setFocus()
+    lr.selectAll()
+    qtbot.keyClick(lr, Qt.Key.Key_Backspace)  # empty: invalid, nothing can run
+    assert win.simulation() is None and not win.playback.step_button.isEnabled()
+    qtbot.keyClicks(lr, "0.1")  # the value it had: the paused race goes on
+    assert win.simulation() is sim and sim.step == 4
+    assert win.playback.step_button.isEnabled() and win.map_view.paths[0].getData()[0] is not None
+    qtbot.keyClick(win, Qt.Key.Key_Right)
+    assert win.simulation().step == 5
+
+
 def test_changing_a_hyperparameter_still_restarts(qtbot, win):
     _steps(qtbot, win, 3)
     win.run_editor.select(0)

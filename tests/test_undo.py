@@ -89,7 +89,9 @@ def test_change_kinds():
     assert change_kind(EXP, EXP.with_runs([replace(runs[0], color="#123456"), runs[1]])) == "style"
     assert change_kind(EXP, EXP.with_runs([runs[0], replace(runs[1], enabled=False)])) == "runs"
     assert change_kind(EXP, EXP.with_runs([runs[1]])) == "runs"
-    assert change_kind(EXP, EXP.with_runs([replace(runs[0], label="z"), runs[1]])) == "runs"
+    assert change_kind(EXP, EXP.with_runs([replace(runs[0], label="z"), runs[1]])) == "relabel"
+    assert change_kind(EXP, EXP.with_runs([replace(runs[0], label="z", enabled=False),
+                                           runs[1]])) == "runs"
     assert change_kind(EXP, with_lr(EXP, 0, 0.3)) == "restart"
     assert change_kind(EXP, EXP.with_runs([replace(runs[0], start=(1.0, 1.0)), runs[1]])) \
         == "restart"
