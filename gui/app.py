@@ -2,7 +2,8 @@
 
 With a file, the app opens it (an invalid file gets a clear error dialog, then the app falls
 back); without one it restores the last session's experiment, else a default experiment
-(Rosenbrock with gradient descent, momentum, Adam and RMSProp).
+(Rosenbrock with gradient descent, momentum, Adam and RMSProp). Whatever the config folder
+holds, the app starts; the status bar says what it ignored (``gui.session``).
 """
 from __future__ import annotations
 

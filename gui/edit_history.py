@@ -4,9 +4,14 @@ Every edit goes through ``_set_exp``: it is recorded in a ``gui.undo.UndoStack``
 is restarted, restyled or replayed as ``gui.undo.change_kind`` says. Undo and redo put a
 snapshot back into the editors (which show the restored values) the same way.
 
-A mixin of ``MainWindow``: it uses ``_exp``, ``_sim``, ``_shown``, ``_loading``,
-``undo_stack``, ``run_editor``, ``surface_panel``, ``playback``, ``stepper``, ``is_playing``,
-``play``, ``redraw``, ``_rebuild``, ``_style_runs``, ``_show_description`` and ``_changed``.
+A half-typed, invalid field pauses the race (nothing can run); the window keeps that
+simulation in ``_parked_sim`` and the edit that makes the field valid again continues it
+when the change allows.
+
+A mixin of ``MainWindow``: it uses ``_exp``, ``_sim``, ``_parked_sim``, ``_problem``,
+``_shown``, ``_loading``, ``undo_stack``, ``undo_action``/``redo_action``, ``run_editor``,
+``surface_panel``, ``playback``, ``stepper``, ``is_playing``, ``play``, ``redraw``,
+``_rebuild``, ``_style_runs``, ``runsRestyled``, ``_show_description`` and ``_changed``.
 """
 from __future__ import annotations
 
