@@ -52,6 +52,8 @@ CASES = {  # name -> (what to put in the config folder, file that must be named 
         "steps = 40", "steps = 1000000000000")), AUTOSAVE_NAME),
     "autosave with a huge seed": (lambda c: _write(c, AUTOSAVE_NAME, GOOD.replace(
         "steps = 40", f"steps = 40\nseed = {2**40}")), AUTOSAVE_NAME),
+    "autosave with a 400-digit number": (lambda c: _write(c, AUTOSAVE_NAME, GOOD.replace(
+        "lr = 0.1", "lr = 1" + "0" * 400)), AUTOSAVE_NAME),
     "autosave nested deeply": (lambda c: _write(c, AUTOSAVE_NAME, "x = " + "[" * 50_000),
                                AUTOSAVE_NAME),
     "autosave is a directory": (lambda c: _dir(c, AUTOSAVE_NAME), AUTOSAVE_NAME),
