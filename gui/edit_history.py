@@ -25,12 +25,13 @@ from gui.undo import change_kind
 class EditHistory:
     """Apply edits, undo and redo them (mixed into ``MainWindow``)."""
 
-    def _show_experiment(self, exp: Experiment) -> None:
-        """Put ``exp`` into the editors (keeping the selected run) without emitting edits."""
+    def _show_experiment(self, exp: Experiment, keep_place: bool = True) -> None:
+        """Put ``exp`` into the editors without emitting edits; ``keep_place``: the run
+        editor stays on the same run and selection (undo), else shows the first run."""
         self._loading = True
         try:
             self._exp = exp
-            self.run_editor.set_runs(exp.runs, keep_current=True)
+            self.run_editor.set_runs(exp.runs, keep_current=keep_place)
             self.surface_panel.set_config(exp.surface, exp.batch_size, exp.seed)
             self.playback.set_limit(exp.steps)
             self.stepper.limit = exp.steps

@@ -281,7 +281,7 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
         self._path = Path(path) if path is not None else None
         self._saved_text = exp.to_toml() if clean else None
         self._set_aside = None
-        self._show_experiment(exp)
+        self._show_experiment(exp, keep_place=False)
         self.undo_stack.reset(exp)
         self._update_undo_actions()
         # a whole run plays in about ten seconds at 60 frames per second

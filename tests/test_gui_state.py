@@ -367,6 +367,13 @@ def test_a_new_edit_after_undo_drops_the_redo(qtbot, win):
     assert win.experiment().runs[0].label == "slow"
 
 
+def test_opening_a_file_shows_its_first_run_and_selects_none(qtbot, win):
+    win.run_editor.select(1)
+    win.run_editor.list.item(1).setSelected(True)
+    win.load_experiment(loads(QUAD))
+    assert win.run_editor.selected_indices() == [] and win.run_editor._current == 0
+
+
 def test_opening_a_file_starts_a_new_history(qtbot, win):
     win.run_editor.select(0)
     retype(qtbot, win.run_editor._hyper_fields["lr"].edit, "0.3")
