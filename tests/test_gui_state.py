@@ -347,12 +347,17 @@ def test_undo_through_the_edit_menu_covers_every_kind_of_change(qtbot, win, monk
     # the widgets show the restored experiment
     assert [r.label for r in win.run_editor.runs()] == ["slow", "adam"]
     assert win.surface_panel.config() == states[0].surface
+    assert win.surface_panel.combo.currentData() == "quadratic"
+    assert win.surface_panel._param_fields["lambda2"].edit.text() == "3.0"
+    assert win.experiment().title == "Two runs in a bowl"  # the set-aside text is back
+    assert "A test bowl." in win.description.toPlainText()
     assert win.playback.limit_spin.value() == 40
     assert win.map_view.paths[1].opts["pen"].color().name() == PALETTE[1]
     for k in range(1, len(states)):
         action(win, "Redo").trigger()
         assert win.experiment() == states[k]
     assert win.surface_panel.config().expression == "x**2 + 10*y**2"
+    assert win.surface_panel.expr_edit.text() == "x**2 + 10*y**2"
     assert win.playback.limit_spin.value() == 77
     assert [r.label for r in win.run_editor.runs()] == ["adam"]
 
