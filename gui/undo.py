@@ -44,9 +44,14 @@ def change_key(old: Experiment, new: Experiment) -> tuple | None:
     return tuple(changed) if changed else None
 
 
-def _race_fields(exp: Experiment) -> Experiment:
-    """``exp`` without what does not change a trajectory (texts, step limit)."""
-    return replace(exp, title="", description="", steps=0, runs=())
+#: Experiment fields that never change a trajectory (the runs are compared one by one);
+#: a field not named here restarts the race when it changes, to be safe
+NOT_RACE = ("title", "description", "steps", "runs", "notes", "atlas")
+
+
+def _race_fields(exp: Experiment) -> dict:
+    """``exp``'s fields that can change a trajectory (not the texts or the step limit)."""
+    return {f.name: getattr(exp, f.name) for f in fields(exp) if f.name not in NOT_RACE}
 
 
 def _trajectory(run: RunConfig) -> RunConfig:
