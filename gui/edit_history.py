@@ -109,5 +109,7 @@ class EditHistory:
 
     def _update_undo_actions(self) -> None:
         if hasattr(self, "undo_action"):
-            self.undo_action.setEnabled(self.undo_stack.can_undo())
-            self.redo_action.setEnabled(self.undo_stack.can_redo())
+            for act, verb, what in ((self.undo_action, "&Undo", self.undo_stack.undo_text()),
+                                    (self.redo_action, "&Redo", self.undo_stack.redo_text())):
+                act.setEnabled(bool(what))
+                act.setText(f"{verb} {what.replace('&', '&&')}" if what else verb)

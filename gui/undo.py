@@ -49,6 +49,36 @@ def change_key(old: Experiment, new: Experiment) -> tuple | None:
 NOT_RACE = ("title", "description", "steps", "runs", "notes", "atlas")
 
 
+_RUN_ATTRS = {"color": "colour", "enabled": "tick", "start": "start", "label": "label",
+              "optimizer": "optimizer", "schedule": "schedule", "batch_size": "batch size",
+              "gradient_noise": "gradient noise"}
+_TOP = {"surface": "surface", "steps": "step limit", "seed": "seed",
+        "batch_size": "batch size", "notes": "notes"}
+
+
+def describe_change(old: Experiment, new: Experiment) -> str:
+    """A few words for the Edit menu: what the edit from ``old`` to ``new`` changed."""
+    if len(new.runs) != len(old.runs):
+        return "new run" if len(new.runs) > len(old.runs) else "removed run"
+    key = change_key(old, new)
+    if key and key[0] == "run":
+        label = new.runs[key[1]].label
+        what = ", ".join(key[3:]) if key[2:3] == ("hyper",) else \
+            ", ".join(_RUN_ATTRS.get(k, k) for k in key[2:])
+        return f"{what} of {label}"
+    if key and key[0] == "surface":
+        return "surface"
+    if key and len(key) == 1:
+        return _TOP.get(key[0], key[0].replace("_", " "))
+    if old.surface != new.surface:
+        return "surface"
+    starts = [a.start != b.start for a, b in zip(old.runs, new.runs)]
+    if any(starts) and all(
+            replace(a, start=None) == replace(b, start=None) for a, b in zip(old.runs, new.runs)):
+        return "start points"
+    return "changes"
+
+
 def _race_fields(exp: Experiment) -> dict:
     """``exp``'s fields that can change a trajectory (not the texts or the step limit)."""
     return {f.name: getattr(exp, f.name) for f in fields(exp) if f.name not in NOT_RACE}
@@ -129,6 +159,14 @@ class UndoStack:
         self._redo = []
         self._current = exp
         self._last_key, self._last_time = key, now
+
+    def undo_text(self) -> str:
+        """What ``undo()`` would undo ('' when nothing)."""
+        return describe_change(self._undo[-1], self._current) if self._undo else ""
+
+    def redo_text(self) -> str:
+        """What ``redo()`` would redo ('' when nothing)."""
+        return describe_change(self._current, self._redo[-1]) if self._redo else ""
 
     def can_undo(self) -> bool:
         return bool(self._undo)

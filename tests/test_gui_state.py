@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QColorDialog, QTabBar
 from engine.experiment import loads
 from gui.colors import PALETTE
 
-from conftest import QUAD, action, retype
+from conftest import QUAD, retype
 
 
 def _steps(qtbot, win, n):
@@ -305,11 +305,13 @@ def test_undo_restores_a_typed_value_in_one_step_and_redo_reapplies(qtbot, win):
     retype(qtbot, win.run_editor._hyper_fields["lr"].edit, "0.25")  # 4 keystrokes, 1 step
     edited = win.experiment()
     assert edited.runs[0].hyper["lr"] == 0.25
+    assert win.undo_action.text() == "&Undo lr of slow"
     _ctrl(qtbot, win, Qt.Key.Key_Z)
     assert win.experiment() == original
     assert win.run_editor._hyper_fields["lr"].edit.text() == "0.1"
     assert win.simulation().runs[0].hyper["lr"] == 0.1
     assert not win.isWindowModified()
+    assert win.redo_action.text() == "&Redo lr of slow"
     _ctrl(qtbot, win, Qt.Key.Key_Z, shift=True)
     assert win.experiment() == edited
     assert win.run_editor._hyper_fields["lr"].edit.text() == "0.25"
@@ -340,10 +342,11 @@ def test_undo_through_the_edit_menu_covers_every_kind_of_change(qtbot, win, monk
     states.append(win.experiment())
     assert all(a != b for k, a in enumerate(states) for b in states[k + 1:])
     assert [s.steps for s in states][3] == 77
+    assert win.undo_action.text() == "&Undo removed run"
     for k in range(len(states) - 1, 0, -1):
-        action(win, "Undo").trigger()
+        win.undo_action.trigger()
         assert win.experiment() == states[k - 1]
-    assert not action(win, "Undo").isEnabled()
+    assert not win.undo_action.isEnabled()
     # the widgets show the restored experiment
     assert [r.label for r in win.run_editor.runs()] == ["slow", "adam"]
     assert win.surface_panel.config() == states[0].surface
@@ -354,7 +357,7 @@ def test_undo_through_the_edit_menu_covers_every_kind_of_change(qtbot, win, monk
     assert win.playback.limit_spin.value() == 40
     assert win.map_view.paths[1].opts["pen"].color().name() == PALETTE[1]
     for k in range(1, len(states)):
-        action(win, "Redo").trigger()
+        win.redo_action.trigger()
         assert win.experiment() == states[k]
     assert win.surface_panel.config().expression == "x**2 + 10*y**2"
     assert win.surface_panel.expr_edit.text() == "x**2 + 10*y**2"
@@ -365,10 +368,10 @@ def test_undo_through_the_edit_menu_covers_every_kind_of_change(qtbot, win, monk
 def test_a_new_edit_after_undo_drops_the_redo(qtbot, win):
     win.run_editor.select(0)
     retype(qtbot, win.run_editor._hyper_fields["lr"].edit, "0.3")
-    action(win, "Undo").trigger()
+    win.undo_action.trigger()
     retype(qtbot, win.run_editor.label_field.edit, "other")
-    assert not action(win, "Redo").isEnabled()
-    action(win, "Undo").trigger()
+    assert not win.redo_action.isEnabled()
+    win.undo_action.trigger()
     assert win.experiment().runs[0].label == "slow"
 
 
@@ -383,4 +386,4 @@ def test_opening_a_file_starts_a_new_history(qtbot, win):
     win.run_editor.select(0)
     retype(qtbot, win.run_editor._hyper_fields["lr"].edit, "0.3")
     win.load_experiment(loads(QUAD))
-    assert not action(win, "Undo").isEnabled()
+    assert not win.undo_action.isEnabled()

@@ -2,7 +2,7 @@
 from dataclasses import replace
 
 from engine.experiment import SurfaceConfig, loads
-from gui.undo import UndoStack, change_key, change_kind
+from gui.undo import UndoStack, change_key, change_kind, describe_change
 
 EXP = loads("""
 title = "t"
@@ -96,3 +96,16 @@ def test_change_kinds():
     assert change_kind(EXP, EXP.with_runs([replace(runs[0], start=(1.0, 1.0)), runs[1]])) \
         == "restart"
     assert change_kind(EXP, replace(EXP, seed=4)) == "restart"
+
+
+def test_change_descriptions():
+    runs = EXP.runs
+    assert describe_change(EXP, with_lr(EXP, 1, 0.2)) == "lr of b"
+    assert describe_change(EXP, EXP.with_runs([replace(runs[0], color="#123456"), runs[1]])) \
+        == "colour of a"
+    assert describe_change(EXP, EXP.with_runs([runs[0]])) == "removed run"
+    assert describe_change(EXP, EXP.with_runs([*runs, replace(runs[0], label="c")])) == "new run"
+    assert describe_change(EXP, EXP.with_runs([replace(r, start=(0.0, 1.0)) for r in runs])) \
+        == "start points"
+    assert describe_change(EXP, replace(EXP, steps=3)) == "step limit"
+    assert describe_change(EXP, replace(EXP, surface=SurfaceConfig("rosenbrock"))) == "surface"
