@@ -59,7 +59,8 @@ _TOP = {"surface": "surface", "steps": "step limit", "seed": "seed",
 def describe_change(old: Experiment, new: Experiment) -> str:
     """A few words for the Edit menu: what the edit from ``old`` to ``new`` changed."""
     if len(new.runs) != len(old.runs):
-        return "new run" if len(new.runs) > len(old.runs) else "removed run"
+        plural = "s" if abs(len(new.runs) - len(old.runs)) > 1 else ""
+        return f"new run{plural}" if len(new.runs) > len(old.runs) else f"removed run{plural}"
     key = change_key(old, new)
     if key and key[0] == "run":
         label = new.runs[key[1]].label
