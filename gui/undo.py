@@ -64,6 +64,8 @@ def describe_change(old: Experiment, new: Experiment) -> str:
     key = change_key(old, new)
     if key and key[0] == "run":
         label = new.runs[key[1]].label
+        if key[2:] == ("enabled",):
+            return f"{'ticking' if new.runs[key[1]].enabled else 'unticking'} {label}"
         what = ", ".join(key[3:]) if key[2:3] == ("hyper",) else \
             ", ".join(_RUN_ATTRS.get(k, k) for k in key[2:])
         return f"{what} of {label}"

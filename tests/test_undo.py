@@ -104,6 +104,8 @@ def test_change_descriptions():
     assert describe_change(EXP, EXP.with_runs([replace(runs[0], color="#123456"), runs[1]])) \
         == "colour of a"
     assert describe_change(EXP, EXP.with_runs([runs[0]])) == "removed run"
+    assert describe_change(EXP, EXP.with_runs([runs[0], replace(runs[1], enabled=False)])) \
+        == "unticking b"
     assert describe_change(EXP, EXP.with_runs([])) == "removed runs"
     assert describe_change(EXP, EXP.with_runs([*runs, replace(runs[0], label="c")])) == "new run"
     assert describe_change(EXP, EXP.with_runs([replace(r, start=(0.0, 1.0)) for r in runs])) \
