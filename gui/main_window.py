@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMenu, QSplitte
 
 from engine.experiment import Experiment, ExperimentError
 from engine.optimizers import OPTIMIZERS
-from gui.colors import run_color
 from gui.about_text import AboutText, surface_name
+from gui.colors import run_color
 from gui.dialogs import APP_NAME, Dialogs
 from gui.edit_history import EditHistory
 from gui.exports import Exports
