@@ -51,6 +51,7 @@ class AnalysisTools:
         self.analysis.pointActivated.connect(self.show_point)
         self.sweep.runRequested.connect(self.add_run)
         win.simulationRebuilt.connect(self.on_rebuilt)
+        win.runsRestyled.connect(self.on_restyled)
         win.experimentLoaded.connect(self.on_loaded)
         win.frameDrawn.connect(self.on_frame)
         win.tabs.currentChanged.connect(lambda _i: self.on_frame(win.shown_step()))
@@ -117,6 +118,13 @@ class AnalysisTools:
         self.sweep.set_surface(sim.surface, start=sim.runs[0].start)
         self.win.run_editor._show_hint()
         self.on_frame(0)
+
+    def on_restyled(self) -> None:
+        """Run colours changed (the race goes on): redraw the step-size panel in them."""
+        sim = self.win.simulation()
+        if sim is not None:
+            self.analysis.step_size.set_simulation(sim, self.win._colors())
+            self.on_frame(self.win.shown_step())
 
     def on_frame(self, _step: int) -> None:
         sim = self.win.simulation()

@@ -2,7 +2,8 @@
 
 With a file, the app opens it (an invalid file gets a clear error dialog, then the app falls
 back); without one it restores the last session's experiment, else a default experiment
-(Rosenbrock with gradient descent, momentum, Adam and RMSProp).
+(Rosenbrock with gradient descent, momentum, Adam and RMSProp). Whatever the config folder
+holds, the app starts; the status bar says what it ignored (``gui.session``).
 """
 from __future__ import annotations
 
@@ -15,20 +16,26 @@ def create_window(path: str | Path | None = None, config_dir=None, dialogs=None)
     from gui.main_window import MainWindow, default_experiment
 
     win = MainWindow(config_dir=config_dir, dialogs=dialogs)
-    if path is not None and win.open_file(path):
-        return win
-    if not win.restore_last():
-        win.load_experiment(default_experiment())
+    if path is None or not win.open_file(path):
+        if not win.restore_last():
+            win.load_experiment(default_experiment())
+    win.show_startup_notes()
     return win
+
+
+def configure_application(app) -> None:
+    """Names the app: settings live under them, and the platform appends the display name
+    to window titles that do not already end with it."""
+    app.setApplicationName("Descent Lab")
+    app.setOrganizationName("Descent Lab")
+    app.setApplicationDisplayName("Descent Lab")
 
 
 def run_app(path: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Descent Lab")
-    app.setOrganizationName("Descent Lab")
-    app.setApplicationDisplayName("Descent Lab")
+    configure_application(app)
     win = create_window(path)
     win.resize(1280, 800)
     screen = app.primaryScreen()

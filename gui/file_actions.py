@@ -13,6 +13,21 @@ from engine.experiment import save as save_experiment_file
 from engine.optimizers import OPTIMIZERS
 
 TOML_FILTER = "Experiment files (*.toml);;All files (*)"
+#: the largest seed the app's seed box holds (a signed 32-bit integer)
+MAX_GUI_SEED = 2**31 - 1
+
+
+def check_fits_the_app(exp: Experiment) -> None:
+    """Raise ExperimentError (one line naming the key) when ``exp`` asks for more than the
+    app can show: more steps than the playback bar's limit, a seed beyond the seed box."""
+    from gui.playback import MAX_STEPS
+
+    if exp.steps > MAX_STEPS:
+        raise ExperimentError(f"{exp.steps:,} is more than the app can play (at most "
+                              f"{MAX_STEPS:,}); lower it", "steps")
+    if exp.seed > MAX_GUI_SEED:
+        raise ExperimentError(f"{exp.seed:,} is larger than the app's seed box holds (at most "
+                              f"{MAX_GUI_SEED:,})", "seed")
 
 
 def default_experiment() -> Experiment:
@@ -38,8 +53,9 @@ class FileActions:
         """Load an experiment file (no unsaved-changes prompt); errors go to a dialog."""
         try:
             exp = load_experiment_file(path)
-        except ExperimentError as exc:
-            self.dialogs.error(self, "Cannot open experiment", str(exc))
+            check_fits_the_app(exp)
+        except ExperimentError as exc:  # the window keeps the experiment it shows
+            self.dialogs.error(self, "Cannot open experiment", str(exc.located(str(path))))
             return False
         self.load_experiment(exp, Path(path).resolve())
         return True

@@ -34,8 +34,9 @@ SHORTCUTS_HTML = """<h3>Keyboard shortcuts</h3><table cellpadding=3>
 <tr><td><b>R</b></td><td>Reset to step 0</td></tr>
 <tr><td><b>Ctrl+N / Ctrl+O</b></td><td>New / open an experiment</td></tr>
 <tr><td><b>Ctrl+S / Ctrl+Shift+S</b></td><td>Save / save as</td></tr>
+<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>Undo / redo a change to the experiment (runs, hyperparameters, colours, surface, starts, step limit)</td></tr>
 <tr><td><b>Click on the map</b></td><td>Start the selected runs (all if none) there</td></tr>
-<tr><td><b>Drag a start marker</b></td><td>Move that run's start</td></tr>
+<tr><td><b>Drag a start marker</b></td><td>Move the start of every run there (the selected ones, if some of them are selected)</td></tr>
 <tr><td><b>Esc</b> (in the run list)</td><td>Select no run: map clicks move every run</td></tr>
 <tr><td><b>Right-click on the map</b></td><td>Gradient, Hessian eigenvectors and escape direction at that point</td></tr>
 <tr><td><b>G</b></td><td>Gradient arrows at every run's current position</td></tr>

@@ -1,24 +1,26 @@
 """The main window: map, plots, run editor, surface chooser, playback, menus.
 
-The window owns one ``Experiment`` (immutable; every edit makes a new one) and the
-``Simulation`` built from it. Any change to the surface or the runs rebuilds the simulation
-and starts again from step 0. A GUI-thread QTimer advances the simulation within a frame
-budget and redraws what it recorded.
+The window owns one ``Experiment`` (immutable; every edit makes a new one, recorded for
+undo in ``gui.undo``) and the ``Simulation`` built from it. An edit restarts the race only
+when it changes a trajectory (a hyperparameter, a start, the surface): a colour only
+restyles, and ticking, unticking, adding or removing a run replays the others to the step
+they had reached (``gui.replay``). A GUI-thread QTimer advances the simulation within a
+frame budget and redraws what it recorded.
 
 Its concerns live in mixins beside it: ``gui.file_actions`` (new/open/save),
 ``gui.exports`` (CSV and images), ``gui.playback_control`` (play, step, scrub) and
-``gui.session`` (autosave, recent files); the dialogs in ``gui.dialogs`` and the Help texts
+``gui.session`` (autosave, recent files), ``gui.edit_history`` (edits, undo, redo) and
+``gui.about_text`` (the About panel); the dialogs in ``gui.dialogs`` and the Help texts
 in ``gui.help_texts``.
 
 Extension points for other features (a Lecture menu, analysis tools):
 ``load_experiment(exp, path=None)``, ``experiment()``, ``simulation()``, ``add_menu(title)``,
 ``add_dock(widget, title)``, ``add_tab(widget, title)``, ``map_view.add_overlay(item)`` /
 ``map_view.pointRequested``, and the signals ``experimentLoaded``, ``simulationRebuilt``,
-``frameDrawn(step)``.
+``runsRestyled`` (colours only), ``frameDrawn(step)``.
 """
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -30,10 +32,12 @@ from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMenu, QSplitte
 
 from engine.experiment import Experiment, ExperimentError
 from engine.optimizers import OPTIMIZERS
+from gui.about_text import AboutText, surface_name
 from gui.colors import run_color
 from gui.dialogs import APP_NAME, Dialogs
+from gui.edit_history import EditHistory
 from gui.exports import Exports
-from gui.file_actions import FileActions, default_experiment
+from gui.file_actions import FileActions, check_fits_the_app, default_experiment
 from gui.help_texts import READING_HTML, SHORTCUTS_HTML, text_to_html
 from gui.map_view import MapView
 from gui.playback import PlaybackBar, Stepper
@@ -41,6 +45,7 @@ from gui.playback_control import PlaybackControl
 from gui.plots import RunPlots, RunStyle
 from gui.speed_control import AUTO
 from gui.session import Session, config_dir_default
+from gui.undo import UndoStack
 
 FRAME_MS = 16
 
@@ -48,13 +53,15 @@ __all__ = ["MainWindow", "default_experiment", "Dialogs", "config_dir_default", 
            "APP_NAME"]
 
 
-class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
+class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, AboutText,
+                 QMainWindow):
     """Descent Lab's main window. ``config_dir`` holds the autosave and the session (recent
     files); ``dialogs`` supplies file pickers and message boxes; ``run_editor`` and
     ``surface_panel`` may be given (default: the real widgets)."""
 
     experimentLoaded = Signal()
     simulationRebuilt = Signal()
+    runsRestyled = Signal()  # run colours changed; the simulation and its steps are kept
     frameDrawn = Signal(int)
 
     def __init__(self, config_dir: str | Path | None = None, dialogs: Dialogs | None = None,
@@ -70,11 +77,15 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         self._autosaved_text = ""
         self._recent: list[str] = []
         self._sim = None
+        self._parked_sim = None  # the race paused by an invalid field
         self._sim_runs: list[int] = []  # simulated run -> index in the experiment's runs
         self._surface_cfg_drawn = None
         self._problem = ""
         self._shown: int | None = None  # scrubbed step; None = newest
         self._loading = False
+        self._set_aside: tuple | None = None  # (surface, title, description) of an old surface
+        self.undo_stack = UndoStack()
+        self.startup_notes: list[str] = []  # what start-up ignored (shown in the status bar)
         self.stepper = Stepper(limit=self._exp.steps)
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
@@ -201,6 +212,13 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
+        e = bar.addMenu("&Edit")
+        self.undo_action = self._action(e, "&Undo", self.undo, QKeySequence.StandardKey.Undo,
+                                        tip="Undo the last change to the experiment")
+        self.redo_action = self._action(e, "&Redo", self.redo, QKeySequence("Ctrl+Shift+Z"),
+                                        tip="Redo the change just undone")
+        self._update_undo_actions()
+
         r = bar.addMenu("&Run")
         self.play_action = self._action(r, "Play / Pause", self.toggle_play, Qt.Key.Key_Space)
         self.step_action = self._action(r, "Step", self.step_once, Qt.Key.Key_Right)
@@ -254,21 +272,19 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
     def load_experiment(self, exp: Experiment, path: str | Path | None = None,
                         clean: bool = True) -> None:
         """Show ``exp`` (from ``path`` if given) and restart from step 0. ``clean``: the
-        experiment counts as saved (False for an unsaved one, e.g. a modified preset)."""
+        experiment counts as saved (False for an unsaved one, e.g. a modified preset).
+        Raises ExperimentError (and keeps the current experiment) when ``exp`` asks for more
+        than the app can show."""
+        check_fits_the_app(exp)
         self.pause()
-        self._loading = True
-        try:
-            self._exp = exp
-            self._path = Path(path) if path is not None else None
-            self._saved_text = exp.to_toml() if clean else None
-            self.run_editor.set_runs(exp.runs)
-            self.surface_panel.set_config(exp.surface, exp.batch_size, exp.seed)
-            self.playback.set_limit(exp.steps)
-            self.stepper.limit = exp.steps
-            self.playback.set_speed(AUTO)  # the whole run plays in about 12 seconds
-            self._show_description()
-        finally:
-            self._loading = False
+        self._path = Path(path) if path is not None else None
+        self._saved_text = exp.to_toml() if clean else None
+        self._set_aside = None
+        self._show_experiment(exp, keep_place=False)
+        self.undo_stack.reset(exp)
+        self._update_undo_actions()
+        self.playback.set_speed(AUTO)  # the whole run plays in about 12 seconds
+        self._show_description(raise_dock=True)
         self._surface_cfg_drawn = None
         self._rebuild()
         if self._path is not None:
@@ -278,36 +294,17 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
 
     # ================================================================== internals
     def _title(self) -> str:
-        return self._exp.title or (self._path.stem if self._path else "untitled")
+        return self._exp.title or (self._path.stem if self._path else
+                                   f"untitled, on {surface_name(self._exp.surface)}")
 
     def _suggested_stem(self) -> str:
         stem = self._path.stem if self._path else (self._exp.title or "experiment")
         return "".join(c if c.isalnum() or c in "-_" else "-" for c in stem).strip("-") or "experiment"
 
-    def _show_description(self) -> None:
-        exp = self._exp
-        parts = [f"<h3>{html.escape(self._title())}</h3>"]
-        if exp.description:
-            parts.append(text_to_html(exp.description))
-        try:
-            surf = exp.surface.build()
-            if surf.description:
-                parts.append(f"<h4>{html.escape(surf.title or surf.name)}</h4>"
-                             f"<p>{html.escape(surf.description)}</p>")
-        except ExperimentError:
-            pass
-        self.description.setHtml("".join(parts))
-        (self.about_dock if exp.description else self.surface_dock).raise_()
-
-    def _set_exp(self, exp: Experiment, rebuild: bool = True) -> None:
-        self._exp = exp
-        if rebuild:
-            self._rebuild()
-        self._changed()
-
     def _changed(self) -> None:
-        """After any change: window title, autosave."""
-        self.setWindowTitle(f"{APP_NAME} — {self._title()}[*]")
+        """After any change: window title, autosave. The title ends with the app's name, so
+        the platform (which appends the application display name) does not repeat it."""
+        self.setWindowTitle(f"{self._title()}[*] — {APP_NAME}")
         self.setWindowModified(self.is_dirty())
         self._autosave()
 
@@ -315,6 +312,7 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         """New simulation from the current experiment, at step 0."""
         self.pause()
         self._shown = None
+        self._parked_sim = None
         problems = []
         editor_errors = list(self.run_editor.errors())
         if editor_errors:
@@ -340,14 +338,7 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         self._problem = "; ".join(problems)
         self._sim_runs = [i for i, r in enumerate(self._exp.runs) if r.enabled]
         if sim is not None:
-            labels = [r.label for r in sim.runs]
-            colors = self._colors()
-            self.map_view.set_runs(labels, colors, [r.start for r in sim.runs])
-            self.plots.set_runs([
-                RunStyle(r.label, c, OPTIMIZERS[r.optimizer].has_sigma,
-                         OPTIMIZERS[r.optimizer].has_lr,
-                         OPTIMIZERS[r.optimizer].eff in ("adaptive", "delta"))
-                for r, c in zip(sim.runs, colors)])
+            self._style_runs()
             self.statusBar().clearMessage()
         else:
             self.map_view.set_runs([], [], [])
@@ -356,6 +347,17 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         self.playback.set_runnable(sim is not None)
         self.simulationRebuilt.emit()
         self.redraw()
+
+    def _style_runs(self) -> None:
+        """Draw the simulated runs in their colours (the recorded steps are kept)."""
+        sim = self._sim
+        colors = self._colors()
+        self.map_view.set_runs([r.label for r in sim.runs], colors, [r.start for r in sim.runs])
+        self.plots.set_runs([
+            RunStyle(r.label, c, OPTIMIZERS[r.optimizer].has_sigma,
+                     OPTIMIZERS[r.optimizer].has_lr,
+                     OPTIMIZERS[r.optimizer].eff in ("adaptive", "delta"))
+            for r, c in zip(sim.runs, colors)])
 
     def _colors(self) -> list[str]:
         return [run_color(i, self._exp.runs[i].color) for i in self._sim_runs]
@@ -386,6 +388,8 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         errors = list(self.run_editor.errors())
         if errors:  # keep the last valid experiment; nothing runs until fixed
             self.pause()
+            if self._sim is not None:  # kept aside: fixing the field continues the race
+                self._parked_sim = self._sim
             self._sim = None
             self._problem = "; ".join(errors)
             self.map_view.set_runs([], [], [])
@@ -403,10 +407,10 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         if err:  # the experiment keeps its last valid surface; the panel shows the problem
             self.statusBar().showMessage(f"Surface not changed: {err}")
             return
-        self._set_exp(replace(self._exp, surface=self.surface_panel.config(),
-                              batch_size=self.surface_panel.batch_size(),
-                              seed=self.surface_panel.seed()))
-        self._show_description()
+        new = replace(self._exp, surface=self.surface_panel.config(),
+                      batch_size=self.surface_panel.batch_size(), seed=self.surface_panel.seed())
+        self._set_exp(self._texts_for_surface(self._exp, new))
+        self._show_description()  # never raised: the user is editing the surface
 
     def _target_runs(self) -> list[int]:
         sel = list(self.run_editor.selected_indices())
@@ -418,8 +422,15 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
             self.play()  # click-to-start: the race begins from the clicked point
 
     def _on_start_dragged(self, sim_index: int, x: float, y: float) -> None:
-        if 0 <= sim_index < len(self._sim_runs):
-            self.run_editor.set_start([self._sim_runs[sim_index]], (x, y))
+        """A start marker was dropped: every run that started there moves with it (only the
+        selected ones among them, when some of them are selected)."""
+        if self._sim is None or not 0 <= sim_index < len(self._sim_runs):
+            return
+        runs = self._sim.runs
+        here = tuple(runs[sim_index].start)
+        moved = [self._sim_runs[k] for k, r in enumerate(runs) if tuple(r.start) == here]
+        selected = [i for i in moved if i in set(self.run_editor.selected_indices())]
+        self.run_editor.set_start(selected or moved, (x, y))
 
     def _on_hover(self, x: float, y: float, loss: float) -> None:
         names = ("θ₁", "θ₂")
@@ -431,3 +442,4 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, QMainWindow):
         self.pause()
         self._autosave()  # the next start restores this experiment: nothing is lost
         super().closeEvent(event)
+

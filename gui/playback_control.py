@@ -46,7 +46,12 @@ class PlaybackControl:
         if self._sim is None:
             self._explain_block()
             return
-        if self._sim.live.any():
+        from gui import playback
+
+        if self._sim.step >= playback.MAX_STEPS:  # the step limit cannot grow past it
+            self.statusBar().showMessage(f"The app plays at most {playback.MAX_STEPS:,} steps: "
+                                         "this is the last one", 5000)
+        elif self._sim.live.any():
             self._sim.advance(1)
             if self._sim.step > self.stepper.limit:
                 self.stepper.limit = self._sim.step

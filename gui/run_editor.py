@@ -14,41 +14,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QForm
                                QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
 from engine.experiment import RunConfig
-from engine.optimizers import OPTIMIZERS, HyperParam
+from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES, CONSTANT, make_schedule
-from gui.colors import run_color
-from gui.fields import BoolField, ChoiceField, ValidatedField, format_number, parse_float
-
-
-def _hyper_field(hp: HyperParam):
-    tip = f"{hp.name} (default {format_number(hp.default)}): {hp.doc}"
-    if hp.check == "bool":
-        return BoolField(tip)
-    if hp.check == "choice":
-        return ChoiceField(hp.choices, tip)
-    return ValidatedField(lambda text, hp=hp: hp.validate(parse_float(text)), tip)
-
-
-def _optional_number(kind: str):
-    def parse(text: str):
-        if not text.strip():
-            return None
-        v = parse_float(text)
-        if kind == "int":
-            if v != int(v) or v < 1:
-                raise ValueError(f"must be a whole number ≥ 1, got {text.strip()}")
-            return int(v)
-        if v < 0:
-            raise ValueError(f"must be ≥ 0, got {text.strip()}")
-        return v
-    return parse
-
-
-def unique_label(base: str, taken: set[str]) -> str:
-    label, k = base, 2
-    while label in taken:
-        label, k = f"{base} {k}", k + 1
-    return label
+from gui.colors import free_color, resolved_colors, run_color
+from gui.fields import ChoiceField, ValidatedField, format_number, parse_float
+from gui.run_fields import _hyper_field, _optional_number, label_for_optimizer, unique_label
 
 
 class RunEditor(QWidget):
@@ -189,11 +159,22 @@ class RunEditor(QWidget):
         self._show_target()
 
     # ------------------------------------------------------------------ public interface
-    def set_runs(self, runs: Sequence[RunConfig]) -> None:
-        """Replace the runs (does not emit runsChanged)."""
+    def set_runs(self, runs: Sequence[RunConfig], keep_current: bool = False) -> None:
+        """Replace the runs (does not emit runsChanged). ``keep_current``: stay on the same
+        row and selection (e.g. after undo) instead of showing the first run."""
+        rows = self.selected_indices() if keep_current else []
+        current = self._current if keep_current else 0
         self._runs = list(runs)
         self._field_errors = {}
-        self._rebuild_list(select=0 if self._runs else None)
+        self._pending_text = {}
+        if self._runs:
+            current = min(max(current, 0), len(self._runs) - 1)
+        self._rebuild_list(select=current if self._runs else None)
+        if rows:
+            with QSignalBlocker(self.list):
+                for i in rows:
+                    if i < len(self._runs):
+                        self.list.item(i).setSelected(True)
         self._show_target()
 
     def runs(self) -> tuple[RunConfig, ...]:
@@ -222,10 +203,15 @@ class RunEditor(QWidget):
             self._show_current()
         self.runsChanged.emit()
 
+    def colors(self) -> list[str]:
+        """Every run's colour (explicit or its position's), in list order."""
+        return resolved_colors([r.color for r in self._runs])
+
     def append_run(self, run: RunConfig) -> None:
-        """Add ``run`` (its label made unique) at the end, select it and emit runsChanged."""
+        """Add ``run`` (its label made unique; without a colour, one no other run uses) at
+        the end, select it and emit runsChanged."""
         label = unique_label(run.label, {r.label for r in self._runs})
-        self._runs.append(replace(run, label=label))
+        self._runs.append(replace(run, label=label, color=run.color or free_color(self.colors())))
         self._rebuild_list(select=len(self._runs) - 1)
         self.runsChanged.emit()
 
@@ -252,16 +238,18 @@ class RunEditor(QWidget):
     def add_run(self) -> None:
         spec = OPTIMIZERS["gd"]
         label = unique_label(spec.name, {r.label for r in self._runs})
-        self._runs.append(RunConfig(label, "gd", spec.defaults()))
+        self._runs.append(RunConfig(label, "gd", spec.defaults(), color=free_color(self.colors())))
         self._rebuild_list(select=len(self._runs) - 1)
         self.runsChanged.emit()
 
     def duplicate_selected(self) -> None:
         if self._current < 0:
             return
+        self._pin_colors()  # the runs after the copy move down a row: keep their colours
         src = self._runs[self._current]
         label = unique_label(src.label, {r.label for r in self._runs})
-        self._runs.insert(self._current + 1, replace(src, label=label, color=None))
+        self._runs.insert(self._current + 1, replace(src, label=label,
+                                                     color=free_color(self.colors())))
         self._field_errors = {i + (i > self._current): e for i, e in self._field_errors.items()}
         self._rebuild_list(select=self._current + 1)
         self.runsChanged.emit()
@@ -270,6 +258,7 @@ class RunEditor(QWidget):
         rows = self.selected_indices() or ([self._current] if self._current >= 0 else [])
         if not rows:
             return
+        self._pin_colors()  # the runs after a removed one move up a row: keep their colours
         for i in reversed(rows):
             del self._runs[i]
         kept = [i for i in range(len(self._runs) + len(rows)) if i not in rows]
@@ -279,6 +268,11 @@ class RunEditor(QWidget):
         self.runsChanged.emit()
 
     # ------------------------------------------------------------------ internals
+    def _pin_colors(self) -> None:
+        """Give every run without a colour its position's colour explicitly, before rows move."""
+        self._runs = [r if r.color else replace(r, color=c)
+                      for r, c in zip(self._runs, self.colors())]
+
     def _rebuild_list(self, select: int | None) -> None:
         with QSignalBlocker(self.list):
             self.list.clear()
@@ -309,6 +303,7 @@ class RunEditor(QWidget):
         with QSignalBlocker(self.list):
             it.setText(self._item_text(i))
             it.setIcon(self._swatch(run_color(i, self._runs[i].color)))
+        self._show_target()  # it names the selected runs: keep it true after a rename
 
     @staticmethod
     def _swatch(color: str) -> QIcon:
@@ -479,9 +474,8 @@ class RunEditor(QWidget):
                     hyper[key] = spec.param(key).validate(old.hyper[key])
                 except ValueError:
                     pass
-        label = old.label
-        if label == old.optimizer or label.startswith(old.optimizer + " "):
-            label = unique_label(name, {r.label for j, r in enumerate(self._runs) if j != i})
+        label = label_for_optimizer(old.label, old.optimizer, name,
+                                    {r.label for j, r in enumerate(self._runs) if j != i})
         errs = self._field_errors.get(i, {})
         for hp in OPTIMIZERS[old.optimizer].hyperparams:
             errs.pop(hp.name, None)

@@ -1,23 +1,100 @@
 """Session of the main window: the autosaved experiment, the recent-files list, restoring the
 last experiment at start-up.
 
+Whatever is in the config folder, the app starts: a file that is missing, not a regular
+file, larger than ``MAX_CONFIG_BYTES``, unreadable, not UTF-8, not valid JSON/TOML, nested
+too deeply, of the wrong types, or an experiment the app cannot show, is ignored; each one
+is noted in ``startup_notes`` (shown in the status bar) and the app falls back to the
+default experiment.
+
 A mixin of ``MainWindow``: it uses ``config_dir``, ``autosave_enabled``, ``_exp``, ``_path``,
-``_recent``, ``recent_menu``, ``open_file``, ``load_experiment`` and ``confirm_discard``.
+``_recent``, ``recent_menu``, ``startup_notes``, ``open_file``, ``load_experiment`` and
+``confirm_discard``.
 """
 from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 
 from engine.experiment import ExperimentError
-from engine.experiment import load as load_experiment_file
+from engine.experiment import loads as parse_experiment_text
 
 MAX_RECENT = 8
 AUTOSAVE_NAME = "last_experiment.toml"
 SESSION_NAME = "session.json"
+#: larger files in the config folder are ignored unread (an experiment is a few kB)
+MAX_CONFIG_BYTES = 1_000_000
+#: longer paths in the session are ignored (PATH_MAX on Linux)
+MAX_PATH_CHARS = 4096
+
+
+def read_config_text(path: Path) -> tuple[str | None, str]:
+    """``(text, "")``; ``(None, "")`` when there is no such file; ``(None, why)`` when the
+    file cannot be used (not a regular file, too large, unreadable, not UTF-8)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None, ""
+    except OSError as exc:
+        return None, f"cannot read it ({exc.strerror or exc})"
+    if not stat.S_ISREG(st.st_mode):
+        return None, "not a regular file"
+    if st.st_size > MAX_CONFIG_BYTES:
+        return None, f"too large ({st.st_size:,} bytes; at most {MAX_CONFIG_BYTES:,})"
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        return None, f"cannot read it ({exc.strerror or exc})"
+    if len(data) > MAX_CONFIG_BYTES:
+        return None, f"too large (more than {MAX_CONFIG_BYTES:,} bytes)"
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+
+
+def usable_path(value) -> bool:
+    """A path string the session may hold: non-empty, at most MAX_PATH_CHARS, no NUL."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_PATH_CHARS and "\0" not in value
+
+
+def parse_session(text: str) -> tuple[dict, list[str]]:
+    """The session's ``{"path", "dirty", "recent"}`` with every value of the right type, and
+    what was ignored. Never raises."""
+    out: dict = {"path": None, "dirty": True, "recent": []}
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        return out, ["nested too deeply"]
+    except ValueError as exc:
+        return out, [f"not valid JSON ({str(exc)[:80]})"]
+    if not isinstance(data, dict):
+        return out, ["not a JSON object"]
+    notes = []
+    path = data.get("path")
+    if path is None or usable_path(path):
+        out["path"] = path
+    else:
+        notes.append("'path' is not a usable file path")
+    dirty = data.get("dirty", True)
+    if isinstance(dirty, bool):
+        out["dirty"] = dirty
+    else:
+        notes.append("'dirty' is not true or false")
+    recent = data.get("recent", [])
+    if not isinstance(recent, list):
+        notes.append("'recent' is not a list")
+        recent = []
+    kept = [p for p in recent if usable_path(p)]
+    if len(kept) != len(recent):
+        notes.append(f"{len(recent) - len(kept)} unusable recent file(s)")
+    out["recent"] = list(dict.fromkeys(kept))[:MAX_RECENT]
+    return out, notes
 
 
 def config_dir_default() -> Path:
@@ -58,37 +135,52 @@ class Session:
         except OSError as exc:
             self.statusBar().showMessage(f"Cannot autosave to {self.config_dir}: {exc}", 5000)
 
+    def _note_ignored(self, name: str, why: str) -> None:
+        self.startup_notes.append(f"{name}: {why}")
+
     def _load_session(self) -> None:
-        try:
-            session = json.loads(self._session_path().read_text(encoding="utf-8"))
-            if not isinstance(session, dict):
-                session = {}
-        except (OSError, ValueError):
-            session = {}
-        recent = session.get("recent", [])
-        self._recent = [str(p) for p in recent if isinstance(p, str)][:MAX_RECENT]
+        text, why = read_config_text(self._session_path())
+        session, notes = parse_session(text) if text is not None else (
+            {"path": None, "dirty": True, "recent": []}, [why] if why else [])
+        for note in notes:
+            self._note_ignored(SESSION_NAME, note)
+        self._session = session
+        self._recent = list(session["recent"])
         self._update_recent_menu()
 
     def restore_last(self) -> bool:
-        """Load the autosaved experiment of the last session; False when there is none."""
-        auto = self._autosave_path()
-        if not auto.is_file():
+        """Load the autosaved experiment of the last session; False when there is none or it
+        cannot be used (noted in ``startup_notes``)."""
+        text, why = read_config_text(self._autosave_path())
+        if text is None:
+            if why:
+                self._note_ignored(AUTOSAVE_NAME, why)
             return False
+        session = getattr(self, "_session", None) or {"path": None, "dirty": True}
+        path, dirty = session["path"], session["dirty"]
         try:
-            exp = load_experiment_file(auto)
-        except ExperimentError:
+            exp = parse_experiment_text(text, AUTOSAVE_NAME)
+            self.load_experiment(exp, path, clean=not dirty)
+        except ExperimentError as exc:
+            self._note_ignored(AUTOSAVE_NAME, exc.problem if exc.key == "" else
+                               f"{exc.key}: {exc.problem}")
             return False
-        try:
-            session = json.loads(self._session_path().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            session = {}
-        path = session.get("path") if isinstance(session, dict) else None
-        dirty = bool(session.get("dirty", True)) if isinstance(session, dict) else True
-        self.load_experiment(exp, path, clean=not dirty)
+        except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+            # whatever a damaged autosave does to the parser, the app still starts
+            self._note_ignored(AUTOSAVE_NAME, f"cannot be read ({type(exc).__name__})")
+            return False
         if path and dirty:
             self._saved_text = None
             self._changed()
         return True
+
+    def show_startup_notes(self) -> None:
+        """Say in the status bar what start-up ignored (nothing when all was well)."""
+        if self.startup_notes:
+            text = "; ".join(n if len(n) <= 160 else n[:159] + "…" for n in self.startup_notes)
+            text = "".join(c if c.isprintable() else " " for c in text)
+            self.statusBar().showMessage(f"Ignored at start-up: {text}. Started with "
+                                         f"“{self._title()}”.")
 
     def _add_recent(self, path: str) -> None:
         self._recent = [path] + [p for p in self._recent if p != path]
@@ -98,12 +190,14 @@ class Session:
     def _update_recent_menu(self) -> None:
         self.recent_menu.clear()
         for p in self._recent:
-            act = self.recent_menu.addAction(p)
+            shown = p if len(p) <= 80 else p[:30] + "…" + p[-49:]  # a menu fits on screen
+            act = self.recent_menu.addAction(shown.replace("&", "&&"))
+            act.setStatusTip(p)
             act.triggered.connect(lambda checked=False, p=p: self._open_recent(p))
         self.recent_menu.setEnabled(bool(self._recent))
 
     def _open_recent(self, path: str) -> None:
-        if self.confirm_discard() and not self.open_file(path) and not Path(path).exists():
+        if self.confirm_discard() and not self.open_file(path) and not os.path.exists(path):
             self._recent = [p for p in self._recent if p != path]  # gone: drop it
             self._update_recent_menu()
             self._autosave()  # the session file keeps the recent list

@@ -19,7 +19,7 @@ from conftest import QUAD, action, retype  # noqa: F401  (shared GUI helpers)
 
 
 def test_title_names_the_experiment(win):
-    assert win.windowTitle().startswith("Descent Lab — Two runs in a bowl")
+    assert win.windowTitle().startswith("Two runs in a bowl")
     assert "A test bowl." in win.description.toPlainText()
 
 

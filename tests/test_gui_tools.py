@@ -21,7 +21,7 @@ def test_loading_a_preset_shows_its_text_and_runs_it(qtbot, win, dialogs):
     assert [r.label for r in win.run_editor.runs()][-1] == "2.1 × η₂,opt"
     text = win.description.toPlainText()
     assert "What the test checks" in text and "η₂,opt = 1/λ₂ = 1/3" in text
-    assert win.windowTitle().startswith("Descent Lab — Learning-rate regimes on a quadratic")
+    assert win.windowTitle().startswith("Learning-rate regimes on a quadratic")
     assert win.path is None  # the built-in file is never overwritten by Save
     for _ in range(5):
         qtbot.keyClick(win, Qt.Key.Key_Right)
