@@ -243,7 +243,18 @@ class RaceCanvas:
         return qimage_to_rgb(image)
 
     def close(self) -> None:
+        """Delete the widgets now, while the QApplication exists (left to interpreter
+        shutdown, Qt objects may be destroyed in an order that crashes)."""
+        import gc
+
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        self.notes.clear()
+        self.widget.close()
         self.widget.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        self.map_view = self.plots = self.notes = self.caption = self.widget = None
+        gc.collect()
 
 
 def qimage_to_rgb(image) -> np.ndarray:
