@@ -164,7 +164,7 @@ def test_cli_sweep_writes_csv_equal_to_engine(tmp_path):
     (("--lr", "1e-3:1", "--set", "beta9=1"), "--set: 'beta9' is not a hyperparameter"),
     (("--lr", "1e-3:1", "--set", "beta1=2"), "--set: hyperparameter 'beta1' must be in [0, 1)"),
     (("--lr", "1e-3:1", "--start", "x"), "--start: must be a point"),
-    (("--lr", "1e-3:1", "--steps", "0"), "--steps: must be ≥ 1"),
+    (("--lr", "1e-3:1", "--steps", "0"), "--steps: must be from 1 to 10,000,000, got 0"),
 ])
 def test_cli_sweep_errors_exit_2_with_one_line(tmp_path, args, needle):
     f = tmp_path / "e.toml"
