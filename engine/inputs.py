@@ -63,8 +63,11 @@ def check_document(doc: Any) -> None:
         if isinstance(value, bool):
             continue
         if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
-            raise ValueError(f"{key}: integer out of range (more than 64 bits: "
-                             f"about {int(value.bit_length() * 0.30103) + 1:,} digits)")
+            try:
+                digits = f"{len(str(abs(value))):,} digits"
+            except ValueError:  # past Python's limit for printing integers
+                digits = f"about {int(value.bit_length() * 0.30103):,} digits"
+            raise ValueError(f"{key}: integer out of range (more than 64 bits: {digits})")
         if isinstance(value, dict):
             stack.extend((v, f"{key}.{k}" if key else str(k), depth + 1) for k, v in value.items())
         elif isinstance(value, list):
