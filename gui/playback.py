@@ -16,8 +16,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
                                QSpinBox, QVBoxLayout, QWidget)
 
+from engine.limits import MAX_STEPS  # the experiment's limit on steps
+
 MAX_SPEED = 10_000
-MAX_STEPS = 10_000_000
 FRAME_BUDGET_S = 0.010
 SPEED_TICKS = 40  # slider positions: speed = round(10 ** (tick / 10))
 
