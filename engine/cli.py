@@ -10,6 +10,7 @@ send control characters to the terminal.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -168,8 +169,10 @@ def _command_usages() -> str:
         pass
     out = []
     for p in parsers:
-        usage = " ".join(p.format_usage().split())
-        out.append("  " + usage.removeprefix("usage: "))
+        usage = " ".join(p.format_usage().split()).removeprefix("usage: ")
+        usage = re.sub(r"\[[^\]]*\]", lambda m: m.group(0).replace(" ", "\0"), usage)
+        out.append(textwrap.fill(usage, 90, initial_indent="  ", subsequent_indent="      ",
+                                 break_on_hyphens=False).replace("\0", " "))
     return "\n".join(out)
 
 
@@ -184,11 +187,11 @@ def cmd_gui(argv: list[str]) -> int:
         main.py sweep FILE.toml    learning-rate sweep of one optimizer
 
         Options of each command (details: main.py COMMAND --help):
-        """) + _command_usages() + textwrap.dedent(f"""
-
-        Limits: steps ≤ {limits.MAX_STEPS:,}, epochs ≤ {limits.MAX_EPOCHS:,}, runs ≤ \
-        {limits.MAX_RUNS:,}, files ≤ {limits.MAX_FILE_BYTES:,} bytes; a run that would not fit in
-        memory is refused. Invalid input exits with status 2 and one line."""),
+        """) + _command_usages() + "\n\n" + textwrap.fill(
+            f"Limits: steps ≤ {limits.MAX_STEPS:,}, epochs ≤ {limits.MAX_EPOCHS:,}, runs ≤ "
+            f"{limits.MAX_RUNS:,}, files ≤ {limits.MAX_FILE_BYTES:,} bytes; a run that would "
+            "not fit in memory is refused (README, 'Limits'). Invalid input exits with status 2 "
+            "and one line; Ctrl+C exits 2 with 'interrupted'.", 90),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", nargs="?", help="experiment file to open")
     args = p.parse_args(argv)
