@@ -35,6 +35,17 @@ def resolve_target(path: str | Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """True when writing ``a`` would overwrite the file ``b`` (the same path after resolving
+    links, or the same file through a hard link)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _umask() -> int:
     try:
         with open("/proc/self/status", encoding="ascii") as fh:

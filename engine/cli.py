@@ -105,21 +105,12 @@ def cmd_run(argv: list[str]) -> int:
 def refuse_overwriting_input(output: str, inputs, option: str) -> None:
     """ExperimentError when the output file ``output`` is one of the ``inputs`` (the same
     file, also through a link)."""
-    import os
-
+    from engine.atomic import same_file
     from engine.experiment import ExperimentError
 
-    out = os.path.realpath(output)
-    for inp in inputs:
-        same = out == os.path.realpath(inp)
-        if not same:
-            try:
-                same = os.path.samefile(output, inp)
-            except OSError:
-                pass
-        if same:
-            raise ExperimentError(f"'{output}' is the input file; writing it would overwrite "
-                                  "the experiment: choose another name", option, "main.py")
+    if any(same_file(output, inp) for inp in inputs):
+        raise ExperimentError(f"'{output}' is the input file; writing it would overwrite "
+                              "the experiment: choose another name", option, "main.py")
 
 
 def check_memory(n_runs: int, steps: int, option: str) -> None:

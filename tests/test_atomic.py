@@ -134,3 +134,14 @@ def test_the_cleanup_handler_replaces_only_the_default_action():
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.stdout == "False\n"
+
+
+def test_same_file_sees_through_links(tmp_path):
+    f = tmp_path / "e.toml"
+    f.write_text("x")
+    (tmp_path / "soft.toml").symlink_to(f)
+    os.link(f, tmp_path / "hard.toml")
+    for other in ("e.toml", "soft.toml", "hard.toml", "./e.toml", "sub/../e.toml"):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        assert atomic.same_file(tmp_path / other, f), other
+    assert not atomic.same_file(tmp_path / "new.csv", f)
