@@ -13,9 +13,11 @@ installed by ``install_termination_cleanup``) the files being written are remove
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import signal
+import stat
 import tempfile
 import threading
 from pathlib import Path
@@ -98,6 +100,13 @@ def clean_stale(folder: str | Path) -> list[Path]:
 
 
 def _temp_beside(path: Path) -> tuple[int, str]:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        pass
+    else:  # never replace a device, pipe or folder by a file
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
     folder = path.parent if str(path.parent) else Path(".")
     clean_stale(folder)
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=f"-{path.name}",

@@ -145,3 +145,17 @@ def test_same_file_sees_through_links(tmp_path):
         (tmp_path / "sub").mkdir(exist_ok=True)
         assert atomic.same_file(tmp_path / other, f), other
     assert not atomic.same_file(tmp_path / "new.csv", f)
+
+
+def test_a_device_pipe_or_folder_is_never_replaced(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    (tmp_path / "dir.csv").mkdir()
+    for target in (fifo, tmp_path / "dir.csv"):
+        with pytest.raises(OSError, match="not a regular file"):
+            atomic.atomic_write_text(target, "x")
+        with pytest.raises(OSError, match="not a regular file"):
+            with atomic.atomic_path(target):
+                pass
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and (tmp_path / "dir.csv").is_dir()
+    assert sorted(os.listdir(tmp_path)) == ["dir.csv", "pipe.csv"]
