@@ -7,8 +7,10 @@ target is replaced and the link stays a link.
 
 Temporary files are named ``.descent-tmp-PID-RANDOM-NAME`` (NAME the target's name, so an
 image keeps its suffix). A process killed mid-write leaves its file behind; the next write
-into that folder removes such files of processes that no longer run. On SIGTERM (handler
-installed by ``install_termination_cleanup``) the files being written are removed first.
+into that folder removes such files of processes that no longer run. On SIGTERM the file being
+written is removed first: while a write runs on the main thread, a SIGTERM handler that removes
+it and then terminates as before is in place (only over the default action, and only for the
+duration of the write, so an idle app still ends at once on SIGTERM).
 """
 from __future__ import annotations
 
@@ -99,6 +101,18 @@ def clean_stale(folder: str | Path) -> list[Path]:
     return removed
 
 
+@contextlib.contextmanager
+def _sigterm_cleanup() -> Iterator[None]:
+    """During a write on the main thread: SIGTERM removes the temporary files first."""
+    installed = install_termination_cleanup()
+    try:
+        yield
+    finally:
+        if installed:
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _temp_beside(path: Path) -> tuple[int, str]:
     try:
         st = os.stat(path)
@@ -129,7 +143,13 @@ def atomic_open(path: str | Path, mode: str = "w", **kwargs) -> Iterator[IO]:
     """Open a temporary file in ``path``'s folder; on success it replaces ``path`` in one
     rename, so readers see the old file or the new one, never half of it. On an exception the
     temporary file is removed and ``path`` is untouched."""
-    path = resolve_target(path)
+    with _sigterm_cleanup():
+        with _atomic_open(resolve_target(path), mode, **kwargs) as fh:
+            yield fh
+
+
+@contextlib.contextmanager
+def _atomic_open(path: Path, mode: str, **kwargs) -> Iterator[IO]:
     fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, mode, **kwargs) as fh:
@@ -153,7 +173,13 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside ``path``, with the same suffix, for writers that take a file
     name (image exporters); on success it replaces ``path`` in one rename."""
-    path = resolve_target(path)
+    with _sigterm_cleanup():
+        with _atomic_path(resolve_target(path)) as tmp:
+            yield tmp
+
+
+@contextlib.contextmanager
+def _atomic_path(path: Path) -> Iterator[Path]:
     fd, tmp = _temp_beside(path)
     os.close(fd)
     try:
@@ -182,7 +208,7 @@ def _on_sigterm(signum, frame) -> None:
 def install_termination_cleanup() -> bool:
     """On SIGTERM, remove the temporary files being written, then terminate as before.
     Installed only from the main thread and only over the default action; True if
-    installed."""
+    installed (the writes install it for their own duration)."""
     if threading.current_thread() is not threading.main_thread():
         return False
     with contextlib.suppress(ValueError, OSError):

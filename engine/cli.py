@@ -192,10 +192,7 @@ def cmd_gui(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from engine.atomic import install_termination_cleanup
-
     argv = list(sys.argv[1:] if argv is None else argv)
-    install_termination_cleanup()
     handlers = {"run": cmd_run, "list": cmd_list}
     extra = _extra_commands()
     handlers.update(extra)

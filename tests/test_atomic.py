@@ -108,7 +108,6 @@ def test_sigterm_removes_the_file_being_written(tmp_path):
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
         from engine import atomic
-        assert atomic.install_termination_cleanup()
         with atomic.atomic_open({str(tmp_path / 'big.csv')!r}) as fh:
             fh.write("x" * 1_000_000)
             fh.flush()
@@ -122,6 +121,20 @@ def test_sigterm_removes_the_file_being_written(tmp_path):
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGTERM  # terminated as by the default action
     assert os.listdir(tmp_path) == []
+
+
+def test_the_cleanup_handler_is_in_place_only_while_writing(tmp_path):
+    import signal as sig
+
+    assert sig.getsignal(sig.SIGTERM) is sig.SIG_DFL
+    with atomic.atomic_open(tmp_path / "a.csv") as fh:
+        assert sig.getsignal(sig.SIGTERM) is atomic._on_sigterm
+        fh.write("x")
+    assert sig.getsignal(sig.SIGTERM) is sig.SIG_DFL  # an idle program ends at once
+    with atomic.atomic_path(tmp_path / "b.png") as tmp:
+        assert sig.getsignal(sig.SIGTERM) is atomic._on_sigterm
+        tmp.write_bytes(b"x")
+    assert sig.getsignal(sig.SIGTERM) is sig.SIG_DFL
 
 
 def test_the_cleanup_handler_replaces_only_the_default_action():
