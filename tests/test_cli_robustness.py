@@ -91,7 +91,7 @@ def test_endless_and_huge_input_files_exit_2(tmp_path):
 
 def test_ctrl_c_during_a_run_exits_2_with_one_line(tmp_path):
     f = tmp_path / "long.toml"
-    f.write_text('surface = { name = "quadratic" }\nsteps = 5000000\n' + RUN, encoding="utf-8")
+    f.write_text('surface = { name = "quadratic" }\nsteps = 2000000\n' + RUN, encoding="utf-8")
     out = tmp_path / "out.csv"
     proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "run", str(f), "--csv",
                              str(out)], cwd=ROOT, stdout=subprocess.PIPE,
