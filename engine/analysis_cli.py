@@ -283,9 +283,9 @@ def cmd_sweep(argv: list[str]) -> int:
 
     args = _sweep_parser().parse_args(argv)
     try:
-        if args.csv and args.file:
-            refuse_overwriting_input(args.csv, [args.file], "--csv")
-        exp, _ = _load(args, "main.py sweep")
+        exp, path = _load(args, "main.py sweep")
+        if args.csv:
+            refuse_overwriting_input(args.csv, [path], "--csv")
         surface = exp.surface.build()
         config = sweep_config_from_args(exp, surface, args)
         sweep = Sweep(surface, config, tolerance=exp.tolerance)

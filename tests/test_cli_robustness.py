@@ -156,6 +156,12 @@ def test_csv_naming_the_input_is_refused(small, tmp_path):
         res = main_py("sweep", small, "--lr", "1e-3:1", "--count", "2", "--csv", out)
         one_line_exit_2(res, "is the input file")
     assert small.read_bytes() == before and link.is_symlink()
+    preset = ROOT / "presets" / "warmup.toml"
+    text = preset.read_bytes()
+    for cmd in (["run"], ["sweep", "--lr", "1e-3:1", "--count", "2"]):
+        res = main_py(*cmd, "--preset", "warmup", "--csv", preset)
+        one_line_exit_2(res, "is the input file")
+    assert preset.read_bytes() == text
 
 
 def test_help_names_every_command_and_its_options():
