@@ -10,7 +10,8 @@ import math
 import sys
 from pathlib import Path
 
-from engine.arguments import OneLineParser
+from engine import limits
+from engine.arguments import OneLineParser, count
 
 
 def _fmt(v: float) -> str:
@@ -24,7 +25,7 @@ def _load(args, prog: str):
 
     if (args.file is None) == (getattr(args, "preset", None) is None):
         raise ExperimentError("give an experiment file or --preset NAME (one of them)", prog)
-    path = preset_path(args.preset) if args.preset else Path(args.file)
+    path = preset_path(args.preset) if args.preset is not None else Path(args.file)
     return load(path), path
 
 
@@ -38,6 +39,9 @@ def _point(text: str, option: str) -> tuple[float, float]:
         raise ExperimentError(f"must be a point X,Y like -1.5,2, got {text!r}", option) from None
     if not (math.isfinite(x) and math.isfinite(y)):
         raise ExperimentError(f"must be finite numbers, got {text!r}", option)
+    if max(abs(x), abs(y)) > limits.MAX_COORDINATE:
+        raise ExperimentError(f"coordinates must be at most {limits.MAX_COORDINATE:g} in "
+                              f"absolute value, got {text!r}", option)
     return x, y
 
 
@@ -138,8 +142,13 @@ def _sweep_parser():
     p.add_argument("--optimizer", help="optimizer to sweep (default: the file's first run's)")
     p.add_argument("--lr", required=True, metavar="LOW:HIGH",
                    help="learning-rate range, e.g. 1e-5:1 (Rprop: its initial step)")
-    p.add_argument("--count", type=int, default=100, help="number of rates (1..1000)")
-    p.add_argument("--steps", type=int, help="steps per run (default: the file's 'steps')")
+    from engine.sweep import MAX_COUNT
+
+    p.add_argument("--count", type=count(1, MAX_COUNT), default=100,
+                   help=f"number of rates (1..{MAX_COUNT})")
+    p.add_argument("--steps", type=count(1, limits.MAX_STEPS),
+                   help=f"steps per run, 1 to {limits.MAX_STEPS:,} (default: the file's "
+                   "'steps'); runs × steps must also fit in memory")
     p.add_argument("--start", metavar="X,Y", help="start point, e.g. --start=-1.5,2 "
                    "(default: the file's first run with this optimizer, else the surface's "
                    "default start)")
@@ -176,10 +185,18 @@ def _setting(text: str) -> tuple[str, object]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise ExperimentError(f"must be KEY=VALUE like beta1=0.8, got {text!r}", "--set")
+    from engine.inputs import check_document
+
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         parsed = value.strip()  # a bare word such as init=zero
+    except (RecursionError, ValueError, MemoryError):
+        raise ExperimentError(f"cannot read the value of {key.strip()!r}", "--set") from None
+    try:
+        check_document({key.strip(): parsed})
+    except ValueError as exc:
+        raise ExperimentError(str(exc), "--set") from None
     return key.strip(), parsed
 
 
@@ -219,9 +236,15 @@ def sweep_config_from_args(exp, surface, args):
                       schedule=same[0].schedule if same else CONSTANT,
                       gradient_noise=exp.gradient_noise, seed=exp.seed)
     try:
-        return cfg.validate()
+        cfg.validate()
     except ValueError as exc:
         raise ExperimentError(str(exc), "--set") from None
+    try:  # every rate is a recorded run of the one simulation
+        limits.check_record_memory(cfg.count, cfg.steps)
+    except ValueError as exc:
+        raise ExperimentError(str(exc), "--steps" if args.steps is not None else "steps") \
+            from None
+    return cfg
 
 
 def sweep_lines(result, config, table: bool) -> list[str]:
@@ -267,9 +290,13 @@ def cmd_sweep(argv: list[str]) -> int:
     from engine.experiment import ExperimentError
     from engine.sweep import Sweep
 
+    from engine.cli import refuse_overwriting_input
+
     args = _sweep_parser().parse_args(argv)
     try:
-        exp, _ = _load(args, "main.py sweep")
+        exp, path = _load(args, "main.py sweep")
+        if args.csv:
+            refuse_overwriting_input(args.csv, [path], "--csv")
         surface = exp.surface.build()
         config = sweep_config_from_args(exp, surface, args)
         sweep = Sweep(surface, config, tolerance=exp.tolerance)

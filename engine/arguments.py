@@ -10,3 +10,26 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, f"{self.prog}: {message}\n")
+
+
+def _n(v: int) -> str:
+    return f"{v:,}" if abs(v) >= 10_000 else str(v)
+
+
+def count(low: int, high: int):
+    """An argparse ``type`` for a whole number from ``low`` to ``high``, checked while the
+    arguments are parsed (before anything is allocated)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip().replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {_n(low)} to {_n(high)}, got {text[:40]!r}") from None
+        if not low <= value <= high:
+            shown = _n(value) if len(text) < 40 else f"a {len(text.strip())}-digit number"
+            raise argparse.ArgumentTypeError(f"must be from {_n(low)} to {_n(high)}, got {shown}")
+        return value
+
+    parse.__name__ = "count"
+    return parse

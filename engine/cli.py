@@ -1,16 +1,22 @@
-"""The command line: ``main.py [FILE.toml]`` (the app), ``main.py run``, ``main.py list``.
+"""The command line: ``main.py [FILE.toml]`` (the app), ``main.py run``, ``main.py list``
+(and ``analyze``, ``sweep`` from ``engine.analysis_cli``).
 
-``run`` and ``list`` never import Qt. Invalid input exits with status 2 and one line naming
-the file, the key and the problem; other failures exit 1.
+The headless commands never import Qt. Invalid input exits with status 2 and one line naming
+the file, the key and the problem; other failures exit 1. Ctrl+C exits 2 with the line
+"interrupted"; output piped into a program that stops reading (``| head``) ends quietly.
+Everything the headless commands print is escaped (``engine.safe_text``): a shared file cannot
+send control characters to the terminal.
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import textwrap
 from pathlib import Path
 
-from engine.arguments import OneLineParser
+from engine import limits
+from engine.arguments import OneLineParser, count
 
 COMMANDS = ("run", "list")
 
@@ -21,7 +27,9 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", help="experiment file (TOML)")
     p.add_argument("--preset", help="run a built-in lecture preset instead of a file")
     p.add_argument("--csv", metavar="OUT.csv", help="write the trajectories to this CSV")
-    p.add_argument("--steps", type=int, help="number of steps (overrides the file's 'steps')")
+    p.add_argument("--steps", type=count(1, limits.MAX_STEPS),
+                   help=f"number of steps, 1 to {limits.MAX_STEPS:,} (overrides the file's "
+                   "'steps')")
     return p
 
 
@@ -34,6 +42,7 @@ def summary_lines(exp, sim) -> list[str]:
     the surface declares (e.g. "final test loss"), final point, distance to the nearest
     minimum."""
     from engine.metrics import metric_table
+    from engine.safe_text import escape
 
     surf = sim.surface
     table = metric_table(sim)
@@ -54,7 +63,7 @@ def summary_lines(exp, sim) -> list[str]:
         else:
             loss = point = d = "-"
             metrics = ["-"] * len(extra)
-        rows.append((run.label, run.optimizer, status, loss, *metrics, point, d))
+        rows.append((escape(run.label), run.optimizer, status, loss, *metrics, point, d))
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
 
@@ -69,11 +78,13 @@ def cmd_run(argv: list[str]) -> int:
         if (args.file is None) == (args.preset is None):
             raise ExperimentError("give an experiment file or --preset NAME (one of them)",
                                   "main.py run")
-        path = preset_path(args.preset) if args.preset else Path(args.file)
+        path = preset_path(args.preset) if args.preset is not None else Path(args.file)
+        if args.csv:
+            refuse_overwriting_input(args.csv, [path], "--csv")
         exp = load(path)
-        if args.steps is not None and args.steps < 1:
-            raise ExperimentError(f"must be ≥ 1, got {args.steps}", "--steps")
         steps = args.steps if args.steps is not None else exp.steps
+        check_memory(sum(r.enabled for r in exp.runs), steps,
+                     "--steps" if args.steps is not None else "steps")
         sim = exp.simulation()
     except ExperimentError as exc:
         if not exc.source and args.file is not None:  # e.g. raised while building the runs
@@ -98,6 +109,23 @@ def cmd_run(argv: list[str]) -> int:
             return 1
         print(f"wrote {args.csv}")
     return 0
+
+
+def refuse_overwriting_input(output: str, inputs, option: str) -> None:
+    """ExperimentError when the output file ``output`` is one of the ``inputs`` (the same
+    file, also through a link)."""
+    from engine.atomic import same_file
+    from engine.experiment import ExperimentError
+
+    if any(same_file(output, inp) for inp in inputs):
+        raise ExperimentError(f"'{output}' is the input file; writing it would overwrite "
+                              "the experiment: choose another name", option, "main.py")
+
+
+def check_memory(n_runs: int, steps: int, option: str) -> None:
+    from engine.experiment import check_memory as check
+
+    check(n_runs, steps, option)
 
 
 def cmd_list(argv: list[str]) -> int:
@@ -131,13 +159,44 @@ def cmd_list(argv: list[str]) -> int:
     return 0
 
 
+def _command_usages() -> str:
+    """Each sub-command's usage line (its options), for ``main.py --help``."""
+    parsers = [_run_parser()]
+    try:
+        from engine import analysis_cli
+        parsers += [analysis_cli._analyze_parser(), analysis_cli._sweep_parser()]
+        from engine import atlas_cli
+        from gui import animate_cli  # its parser imports no Qt
+        parsers += [atlas_cli._parser(), animate_cli._parser()]
+    except (ImportError, AttributeError):
+        pass
+    out = []
+    for p in parsers:
+        usage = " ".join(p.format_usage().split()).removeprefix("usage: ")
+        usage = re.sub(r"\[[^\]]*\]", lambda m: m.group(0).replace(" ", "\0"), usage)
+        out.append(textwrap.fill(usage, 90, initial_indent="  ", subsequent_indent="      ",
+                                 break_on_hyphens=False).replace("\0", " "))
+    return "\n".join(out)
+
+
 def cmd_gui(argv: list[str]) -> int:
     p = OneLineParser(prog="main.py", description=textwrap.dedent("""\
         Descent Lab: watch gradient-descent optimizers race on a 2-D loss surface.
 
-        main.py [FILE.toml]     open the app (with that experiment)
-        main.py run FILE.toml   run headless (see main.py run --help)
-        main.py list            list surfaces, optimizers, schedules and presets"""),
+        main.py [FILE.toml]        open the app (with that experiment)
+        main.py run FILE.toml      run headless, print a summary, --csv the trajectories
+        main.py list               list surfaces, optimizers, schedules and presets
+        main.py analyze FILE.toml  critical points of the surface, step-size theory
+        main.py sweep FILE.toml    learning-rate sweep of one optimizer
+        main.py atlas FILE.toml    convergence atlas: a grid of starts or hyperparameters
+        main.py animate FILE.toml  the race as a GIF or MP4 animation, for slides
+
+        Options of each command (details: main.py COMMAND --help):
+        """) + _command_usages() + "\n\n" + textwrap.fill(
+            f"Limits: steps ≤ {limits.MAX_STEPS:,}, epochs ≤ {limits.MAX_EPOCHS:,}, runs ≤ "
+            f"{limits.MAX_RUNS:,}, files ≤ {limits.MAX_FILE_BYTES:,} bytes; a run that would "
+            "not fit in memory is refused (README, 'Limits'). Invalid input exits with status 2 "
+            "and one line; Ctrl+C exits 2 with 'interrupted'.", 90),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", nargs="?", help="experiment file to open")
     args = p.parse_args(argv)
@@ -152,8 +211,49 @@ def main(argv: list[str] | None = None) -> int:
     extra = _extra_commands()
     handlers.update(extra)
     if argv and argv[0] in handlers:
-        return handlers[argv[0]](argv[1:])
+        return headless(handlers[argv[0]], argv[1:])
     return cmd_gui(argv)
+
+
+class _EscapingWriter:
+    """A text stream wrapper that prints control characters of what it is given as escapes
+    (newlines stay newlines)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from engine.safe_text import escape
+
+        self._stream.write("\n".join(escape(part) for part in text.split("\n")))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def headless(handler, argv: list[str]) -> int:
+    """Run a headless command: its output escaped, Ctrl+C as one line with status 2, a closed
+    pipe on standard output without a traceback."""
+    import os
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _EscapingWriter(out), _EscapingWriter(err)
+    try:
+        try:
+            status = handler(argv)
+            sys.stdout.flush()
+            return status
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 2
+        except BrokenPipeError:
+            # the reader stopped (``| head``): nothing more to say, and nowhere to say it
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), out.fileno())
+            return 0
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 def _extra_commands() -> dict:

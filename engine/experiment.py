@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from engine import limits
 from engine.names import did_you_mean
 from engine.notes import Note, NoteError, parse_notes
 from engine.optimizers import OPTIMIZERS, optimizer_spec
@@ -228,12 +229,14 @@ def _number(value: Any, key: str, *, positive=False, nonneg=False) -> float:
     return v
 
 
-def _int(value: Any, key: str, low: int) -> int:
+def _int(value: Any, key: str, low: int, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (
             isinstance(value, float) and (not math.isfinite(value) or value != int(value))):
         raise ExperimentError(f"must be a whole number, got {value!r}", key)
     if int(value) < low:
         raise ExperimentError(f"must be ≥ {low}, got {value!r}", key)
+    if high is not None and int(value) > high:
+        raise ExperimentError(f"must be at most {high:,}, got {int(value):,}", key)
     return int(value)
 
 
@@ -294,6 +297,9 @@ def parse_run(entry: Any, index: int, labels: set[str]) -> RunConfig:
         if (not isinstance(start, (list, tuple)) or len(start) != 2):
             raise ExperimentError(f"must be a point [x, y], got {start!r}", f"{where}.start")
         start = (_number(start[0], f"{where}.start"), _number(start[1], f"{where}.start"))
+        if max(abs(start[0]), abs(start[1])) > limits.MAX_COORDINATE:
+            raise ExperimentError(f"coordinates must be at most {limits.MAX_COORDINATE:g} in "
+                                  f"absolute value, got {list(start)!r}", f"{where}.start")
     try:
         schedule = make_schedule(entry.pop("schedule", None))
     except (KeyError, ValueError) as exc:
@@ -303,7 +309,7 @@ def parse_run(entry: Any, index: int, labels: set[str]) -> RunConfig:
                               "remove it", f"{where}.schedule")
     batch = entry.pop("batch_size", None)
     if batch is not None:
-        batch = _int(batch, f"{where}.batch_size", 1)
+        batch = _int(batch, f"{where}.batch_size", 1, limits.MAX_BATCH_SIZE)
     noise = entry.pop("gradient_noise", None)
     if noise is not None:
         noise = _number(noise, f"{where}.gradient_noise", nonneg=True)
@@ -343,11 +349,11 @@ def parse_experiment(doc: Mapping[str, Any]) -> Experiment:
     if not isinstance(description, str):
         raise ExperimentError("must be a string", "description")
     surface = parse_surface(doc)
-    steps = _int(doc.get("steps", DEFAULT_STEPS), "steps", 1)
-    seed = _int(doc.get("seed", 0), "seed", 0)
+    steps = _int(doc.get("steps", DEFAULT_STEPS), "steps", 1, limits.MAX_STEPS)
+    seed = _int(doc.get("seed", 0), "seed", 0, limits.MAX_SEED)
     batch = doc.get("batch_size")
     if batch is not None:
-        batch = _int(batch, "batch_size", 1)
+        batch = _int(batch, "batch_size", 1, limits.MAX_BATCH_SIZE)
     surf_table = doc.get("surface") if isinstance(doc.get("surface"), Mapping) else {}
     if "gradient_noise" in doc:
         noise = _number(doc["gradient_noise"], "gradient_noise", nonneg=True)
@@ -370,11 +376,13 @@ def parse_experiment(doc: Mapping[str, Any]) -> Experiment:
     runs = doc.get("runs")
     if not isinstance(runs, list) or not runs:
         raise ExperimentError("needs at least one [[runs]] table with an optimizer", "runs")
+    if len(runs) > limits.MAX_RUNS:
+        raise ExperimentError(f"at most {limits.MAX_RUNS:,} runs, got {len(runs):,}", "runs")
     labels: set[str] = set()
     parsed = tuple(parse_run(r, i + 1, labels) for i, r in enumerate(runs))
     epochs = doc.get("epochs")
     if epochs is not None:
-        epochs = _int(epochs, "epochs", 1)
+        epochs = _int(epochs, "epochs", 1, limits.MAX_EPOCHS)
     surf = surface.build()
     if batch is not None or any(r.batch_size is not None for r in parsed):
         if not getattr(surf, "n_examples", 0):
@@ -388,6 +396,10 @@ def parse_experiment(doc: Mapping[str, Any]) -> Experiment:
         if "steps" not in doc:  # enough for the slowest run
             steps = max(epoch_steps(surf, r.batch_size if r.batch_size is not None else batch,
                                     epochs) for r in parsed)
+            if steps > limits.MAX_STEPS:
+                raise ExperimentError(f"{epochs:,} epochs take {steps:,} steps; at most "
+                                      f"{limits.MAX_STEPS:,}", "epochs")
+    check_memory(sum(r.enabled for r in parsed), steps, "steps")
     atlas = parse_atlas_table(doc.get("atlas"), [r.label for r in parsed])
     try:
         notes = parse_notes(doc.get("notes"), steps)
@@ -427,25 +439,57 @@ def parse_atlas_table(table: Any, labels: list[str]) -> dict[str, Any] | None:
     return out
 
 
+def check_memory(n_runs: int, steps: int, key: str = "steps") -> None:
+    """ExperimentError (naming ``key``) when ``n_runs`` recorded runs of ``steps`` steps would
+    not fit in memory (``engine.limits.check_record_memory``)."""
+    try:
+        limits.check_record_memory(n_runs, steps)
+    except ValueError as exc:
+        raise ExperimentError(str(exc), key) from None
+
+
 def loads(text: str, source: str = "<text>") -> Experiment:
+    from engine.inputs import check_document
+
+    if len(text) > limits.MAX_FILE_BYTES:
+        raise ExperimentError(f"too large ({len(text):,} characters; at most "
+                              f"{limits.MAX_FILE_BYTES:,})", "", source)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ExperimentError(f"not valid TOML: {exc}", "", source) from None
+    except RecursionError:
+        raise ExperimentError(f"not valid TOML: arrays or tables nested too deeply (at most "
+                              f"{limits.MAX_NESTING})", "", source) from None
+    except (ValueError, MemoryError) as exc:  # e.g. an integer with over 4300 digits
+        raise ExperimentError(f"not valid TOML: {str(exc).splitlines()[0][:200]}", "",
+                              source) from None
+    try:
+        check_document(doc)
+    except ValueError as exc:
+        raise ExperimentError(str(exc), "", source) from None
     try:
         return parse_experiment(doc)
     except ExperimentError as exc:
         raise exc.located(source) from None
+    except (RecursionError, OverflowError, MemoryError) as exc:  # defensive: limits above
+        raise ExperimentError(f"cannot use it ({type(exc).__name__})", "", source) from None
 
 
 def load(path: str | Path) -> Experiment:
+    """Read and validate an experiment file: only a regular file of at most
+    ``limits.MAX_FILE_BYTES`` bytes is read."""
+    from engine.inputs import InputFileError, read_text
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         raise ExperimentError("no such file", "", str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except InputFileError as exc:
         raise ExperimentError(f"cannot read it ({exc})", "", str(path)) from None
+    except OSError as exc:
+        raise ExperimentError(f"cannot read it ({exc.strerror or exc})", "", str(path)) from None
     return loads(text, str(path))
 
 

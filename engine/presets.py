@@ -1,6 +1,7 @@
 """The built-in lecture presets: ordinary experiment files in the top-level ``presets/``."""
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -23,12 +24,19 @@ def preset_names() -> list[str]:
     return [n for n in LECTURE_ORDER if n in found] + sorted(found - set(LECTURE_ORDER))
 
 
+#: what a preset name looks like: it never names a path
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
 def preset_path(name: str) -> Path:
+    """The file of the preset ``name``; ExperimentError (key ``--preset``) for an unknown
+    name, including an empty or path-like one ("", "../x", "/etc/passwd")."""
     path = PRESET_DIR / f"{name}.toml"
-    if not path.is_file():
+    if not _NAME.fullmatch(name) or not path.is_file():
         names = preset_names()
         from engine.experiment import ExperimentError
-        raise ExperimentError(f"unknown preset '{name}'{did_you_mean(name, names)}; known: "
+        shown = name if _NAME.fullmatch(name) else repr(name)[1:-1][:80]
+        raise ExperimentError(f"unknown preset '{shown}'{did_you_mean(name, names)}; known: "
                               f"{', '.join(names)}",
                               "--preset")
     return path

@@ -159,18 +159,24 @@ class SweepResult:
         return int(idx[np.argmin(self.steps_to_tol[idx])])
 
     def csv_rows(self) -> list[tuple[str, ...]]:
+        """The CSV rows as text; like the trajectory CSV, a value that is not finite (a run
+        that diverged at step 0 has no finite loss) is an empty field, never nan or inf."""
+        def num(v) -> str:
+            v = float(v)
+            return repr(v) if math.isfinite(v) else ""
+
         rows = []
         for i in range(len(self.lr)):
-            rows.append((repr(float(self.lr[i])), repr(float(self.final_loss[i])),
+            rows.append((num(self.lr[i]), num(self.final_loss[i]),
                          str(int(self.steps_to_tol[i])) if self.steps_to_tol[i] >= 0 else "",
                          self.status[i],
                          str(int(self.status_step[i])) if self.status_step[i] >= 0 else "",
-                         repr(float(self.final_theta[i, 0])),
-                         repr(float(self.final_theta[i, 1]))))
+                         num(self.final_theta[i, 0]), num(self.final_theta[i, 1])))
         return rows
 
     def write_csv(self, path) -> None:
-        """Write one row per rate (header ``CSV_HEADER``) atomically; empty = not reached."""
+        """Write one row per rate (header ``CSV_HEADER``) atomically; empty = not reached or
+        not finite."""
         import csv
 
         from engine.atomic import atomic_open

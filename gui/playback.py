@@ -19,8 +19,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
                                QSpinBox, QVBoxLayout, QWidget)
 
+from engine.limits import MAX_STEPS  # the experiment's limit on steps
+
 MAX_SPEED = 10_000
-MAX_STEPS = 10_000_000
 FRAME_BUDGET_S = 0.010
 AUTO_BUDGET_S = 0.030     # stepping time per frame at the Auto speed, at least …
 AUTO_SHARE = 0.5          # … or this share of the time between frames when frames are slow,

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
                                QSplitter, QVBoxLayout, QWidget)
 
 from engine.optimizers import OPTIMIZERS
+from engine.limits import check_record_memory
 from engine.sweep import MAX_COUNT, Sweep, SweepConfig, SweepResult, rate_key
 
 DIVERGED_COLOR = "#d62728"
@@ -235,6 +236,7 @@ class SweepPanel(QWidget):
         self.cancel()
         try:
             cfg = self.config()
+            check_record_memory(cfg.count, cfg.steps)  # every rate is a recorded run
             self.sweep = Sweep(self.surface, cfg)
         except ValueError as exc:
             self.message.setText(f"⚠ {exc}")

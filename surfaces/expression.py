@@ -29,6 +29,7 @@ import numpy as np
 import sympy as sp
 
 from surfaces.base import Surface
+from surfaces.expression_size import MAX_DERIVATIVE_SIZE, derivative_size
 
 #: longest accepted text, in characters
 MAX_LENGTH = 500
@@ -602,8 +603,19 @@ def _numeric_ready(expr):
 
 @functools.lru_cache(maxsize=256)
 def compile_expression(text: str) -> CompiledExpression:
-    """Parse, differentiate and compile ``text`` (cached by text); raises ExpressionError."""
+    """Parse, differentiate and compile ``text`` (cached by text); raises ExpressionError.
+    A formula whose ``derivative_size`` exceeds ``MAX_DERIVATIVE_SIZE`` is refused before
+    it is differentiated."""
     expr = parse_expression(text)
+    try:
+        estimate = derivative_size(expr)
+    except RecursionError:
+        estimate = MAX_DERIVATIVE_SIZE + 1
+    if estimate > MAX_DERIVATIVE_SIZE:
+        raise ExpressionError(
+            f"too complex to differentiate quickly (its gradient and Hessian would have about "
+            f"{estimate:,} terms; at most {MAX_DERIVATIVE_SIZE:,}): shorten the products, "
+            "powers with x or y in the exponent, or nested functions")
     x, y = sp.symbols("x y", real=True)
 
     def fn(exprs, cse):

@@ -131,7 +131,7 @@ def test_missing_file_and_bad_arguments_exit_2(tmp_path):
 
 def test_steps_below_one_on_the_command_line(experiment, tmp_path):
     res = main_py("run", experiment, "--steps", 0, "--csv", tmp_path / "o.csv")
-    assert res.returncode == 2 and "--steps: must be ≥ 1, got 0" in res.stderr
+    assert res.returncode == 2 and "--steps: must be from 1 to 10,000,000, got 0" in res.stderr
     assert not (tmp_path / "o.csv").exists()
 
 

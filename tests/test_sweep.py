@@ -164,7 +164,7 @@ def test_cli_sweep_writes_csv_equal_to_engine(tmp_path):
     (("--lr", "1e-3:1", "--set", "beta9=1"), "--set: 'beta9' is not a hyperparameter"),
     (("--lr", "1e-3:1", "--set", "beta1=2"), "--set: hyperparameter 'beta1' must be in [0, 1)"),
     (("--lr", "1e-3:1", "--start", "x"), "--start: must be a point"),
-    (("--lr", "1e-3:1", "--steps", "0"), "--steps: must be ≥ 1"),
+    (("--lr", "1e-3:1", "--steps", "0"), "--steps: must be from 1 to 10,000,000, got 0"),
 ])
 def test_cli_sweep_errors_exit_2_with_one_line(tmp_path, args, needle):
     f = tmp_path / "e.toml"
@@ -183,3 +183,22 @@ def test_cli_sweep_missing_file_and_unwritable_csv(tmp_path):
     res = _main("sweep", str(f), "--lr", "1e-3:1", "--count", "3", "--steps", "10", "--csv",
                 str(tmp_path / "no_dir" / "o.csv"))
     assert res.returncode == 1 and "cannot write" in res.stderr
+
+
+def test_csv_has_empty_fields_not_nan_for_runs_that_diverge_at_step_0(tmp_path):
+    from surfaces.expression import ExpressionSurface
+
+    # log(x) is undefined at the start x = -1: every run diverges at step 0, with no finite row
+    res = run_sweep(ExpressionSurface("log(x) + y**2"),
+                    SweepConfig("gd", lr_low=0.01, lr_high=0.1, count=2, steps=10,
+                                start=(-1.0, 0.0)))
+    assert res.status == ("diverged", "diverged") and list(res.status_step) == [0, 0]
+    out = tmp_path / "s.csv"
+    res.write_csv(out)
+    text = out.read_text()
+    assert "nan" not in text.lower() and "inf" not in text.lower()
+    with open(out, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row, lr in zip(rows, (0.01, 0.1)):
+        assert float(row["lr"]) == lr and row["status"] == "diverged" and row["status_step"] == "0"
+        assert row["final_loss"] == "" and row["steps_to_tol"] == ""
