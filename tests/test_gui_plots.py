@@ -40,3 +40,44 @@ def test_a_click_on_the_timeline_track_jumps_to_the_clicked_step(qtbot, win):
     assert win.plots.cursor_step == win.shown_step()
     qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(tl.width() - 2, y))
     assert win.shown_step() == 400
+
+
+LOG_X = 'expression = "log(x) + y**2"\nsteps = 5\n[[runs]]\noptimizer = "gd"\nstart = [1.0, 0.5]\n'
+
+
+def _pixel(win, x, y):
+    img = win.map_view.plot.grab().toImage()
+    return img.pixelColor(win.map_view.data_to_widget(x, y))
+
+
+def test_where_the_formula_is_undefined_the_map_is_grey_and_the_legend_says_so(qtbot,
+                                                                              make_window):
+    from gui.map_view import UNDEFINED_FILL, surface_image
+
+    win = make_window(LOG_X)
+    surf = win.simulation().surface
+    z, *_ = surface_image(surf)
+    x0, x1, _, _ = surf.view
+    xs = np.linspace(x0, x1, z.shape[1])
+    assert np.isnan(z[:, xs < 0]).all() and np.isfinite(z[:, xs > 0]).all()
+    # not the colour of the highest loss (yellow): the light grey of "undefined"
+    grey = [_pixel(win, -1.5, y).name() for y in (-0.7, 0.0, 0.9)]
+    assert UNDEFINED_FILL in grey
+    for c in (_pixel(win, -1.5, y) for y in (-0.7, 0.0, 0.9)):
+        assert abs(c.red() - c.green()) < 8 and abs(c.green() - c.blue()) < 8  # grey
+    labels = [label.text for _, label in win.map_view.legend.items]
+    assert any(t.startswith("undefined") for t in labels)
+    # the legend entry survives a rebuild of the runs, and goes with a defined surface
+    qtbot.keyClick(win, Qt.Key.Key_R)
+    assert any(label.text.startswith("undefined") for _, label in win.map_view.legend.items)
+    win.load_experiment(__import__("engine.experiment", fromlist=["loads"]).loads(QUAD))
+    assert not any(label.text.startswith("undefined")
+                   for _, label in win.map_view.legend.items)
+    assert not win.map_view.undefined.isVisible()
+
+
+def test_colour_bar_shows_plain_numbers_without_a_scale_factor(qtbot, win):
+    win.lecture_actions["spoiler"].trigger()
+    axis = win.map_view.color_bar.axis
+    assert axis.autoSIPrefixScale == 1.0
+    assert "x0" not in axis.labelString() and "×" not in axis.labelString()
