@@ -24,8 +24,8 @@ class AnalysisTools:
         self.sweep_tab = win.add_tab(self.sweep, "LR sweep")
         self.view3d_tab = win.add_tab(self.view3d, "3-D")
         plot_item = win.map_view.plot_item
-        self.point_overlay = PointOverlay(plot_item)
-        self.grad_arrows = RunGradientArrows(plot_item)
+        self.point_overlay = PointOverlay(plot_item, win.map_view)
+        self.grad_arrows = RunGradientArrows(plot_item, win.map_view)
         self.grad_arrows.set_visible(False)
         self._surface_key = None
         self._frames = 0
@@ -34,8 +34,9 @@ class AnalysisTools:
         view.addSeparator()
         self.arrows_action = QAction("&Gradient arrows at every run", win, checkable=True)
         self.arrows_action.setShortcut(QKeySequence("G"))
-        self.arrows_action.setStatusTip("Draw ∇L at each run's current position: normal to the "
-                                        "contour lines, pointing uphill")
+        self.arrows_action.setStatusTip("Draw −∇L at each run's current position: normal to "
+                                        "the contour lines, pointing downhill, where a "
+                                        "gradient step goes")
         self.arrows_action.toggled.connect(self._toggle_arrows)
         view.addAction(self.arrows_action)
         win.addAction(self.arrows_action)
@@ -74,8 +75,9 @@ class AnalysisTools:
         a = self.point_overlay.show(surface, x, y)
         kind = f" ({a.kind})" if getattr(a, "kind", "") else ""
         self.win.statusBar().showMessage(
-            f"At ({x:.4g}, {y:.4g}){kind}: arrows show the gradient (normal to the contour) and "
-            "the Hessian's eigenvectors scaled by their eigenvalues. Ctrl+K clears.", 10000)
+            f"At ({x:.4g}, {y:.4g}){kind}: the black arrow is the gradient ∇L (uphill, normal to "
+            "the contour); the others are the Hessian's eigenvectors scaled by their "
+            "eigenvalues (see the legend). Ctrl+K clears.", 10000)
 
     def _toggle_arrows(self, on: bool) -> None:
         self.grad_arrows.set_visible(on)

@@ -37,8 +37,8 @@ SHORTCUTS_HTML = """<h3>Keyboard shortcuts</h3><table cellpadding=3>
 <tr><td><b>Click on the map</b></td><td>Start the selected runs (all if none) there</td></tr>
 <tr><td><b>Drag a start marker</b></td><td>Move that run's start</td></tr>
 <tr><td><b>Esc</b> (in the run list)</td><td>Select no run: map clicks move every run</td></tr>
-<tr><td><b>Right-click on the map</b></td><td>Gradient, Hessian eigenvectors and escape direction at that point</td></tr>
-<tr><td><b>G</b></td><td>Gradient arrows at every run's current position</td></tr>
+<tr><td><b>Right-click on the map</b></td><td>At that point: the gradient ∇L (black arrow, uphill, normal to the contour line), the Hessian's eigenvectors and, at a saddle, the escape direction; the map's legend names each arrow</td></tr>
+<tr><td><b>G</b></td><td>An arrow along −∇L at every run's current position, in the run's colour: downhill, the direction a gradient step goes</td></tr>
 <tr><td><b>Ctrl+K</b></td><td>Clear the point analysis</td></tr>
 <tr><td><b>Ctrl+Shift+A / Ctrl+D / Delete</b></td><td>Add a run / duplicate it / remove the selected runs</td></tr>
 <tr><td><b>Mouse wheel / drag</b></td><td>Zoom / pan the map and plots</td></tr>

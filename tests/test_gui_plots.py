@@ -81,3 +81,47 @@ def test_colour_bar_shows_plain_numbers_without_a_scale_factor(qtbot, win):
     axis = win.map_view.color_bar.axis
     assert axis.autoSIPrefixScale == 1.0
     assert "x0" not in axis.labelString() and "×" not in axis.labelString()
+
+
+def _legend_texts(win):
+    return [label.text for _, label in win.map_view.legend.items]
+
+
+def test_g_arrows_point_downhill_and_the_words_and_legend_say_so(qtbot, win):
+    from gui.point_overlay import RUN_ARROWS_TEXT
+
+    tools = win.analysis_tools
+    qtbot.keyClick(win, Qt.Key.Key_G)
+    # bowl ½(x² + 3y²): each run's arrow is −∇L/‖∇L‖ at its position
+    theta = win.simulation().current_theta()
+    g = np.column_stack([theta[:, 0], 3 * theta[:, 1]])
+    expected = -g / np.linalg.norm(g, axis=1)[:, None]
+    assert np.allclose(tools.grad_arrows.directions, expected)
+    tip = tools.arrows_action.statusTip()
+    assert "−∇L" in tip and "downhill" in tip and "uphill" not in tip
+    assert RUN_ARROWS_TEXT in _legend_texts(win) and "−∇L" in RUN_ARROWS_TEXT
+    qtbot.keyClick(win, Qt.Key.Key_R)  # a rebuild keeps the legend entry while shown
+    assert RUN_ARROWS_TEXT in _legend_texts(win)
+    qtbot.keyClick(win, Qt.Key.Key_G)
+    assert RUN_ARROWS_TEXT not in _legend_texts(win)
+    from gui.help_texts import SHORTCUTS_HTML
+    assert "−∇L" in SHORTCUTS_HTML and "downhill" in SHORTCUTS_HTML
+
+
+def test_right_click_arrow_is_plus_gradient_uphill_and_named_in_the_legend(qtbot, win):
+    from gui.point_overlay import GRADIENT_TEXT, POSITIVE_TEXT
+
+    pos = win.map_view.data_to_widget(1.0, 0.5)
+    qtbot.mouseClick(win.map_view.plot.viewport(), Qt.MouseButton.RightButton, pos=pos)
+    overlay = win.analysis_tools.point_overlay
+    # the black arrow: from the point along +∇L = (1, 1.5) (uphill)
+    arrow = overlay.items[1]
+    xs, ys = arrow.getData()
+    d = np.array([xs[1] - xs[0], ys[1] - ys[0]])
+    assert d @ np.array([1.0, 1.5]) > 0.99 * np.linalg.norm(d) * np.hypot(1.0, 1.5)
+    assert "uphill" in GRADIENT_TEXT and "−" not in GRADIENT_TEXT
+    texts = _legend_texts(win)
+    assert GRADIENT_TEXT in texts and POSITIVE_TEXT in texts
+    assert "uphill" in win.statusBar().currentMessage()
+    action(win, "Clear point analysis").trigger()
+    assert GRADIENT_TEXT not in _legend_texts(win)
