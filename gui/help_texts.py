@@ -48,7 +48,13 @@ watch.</p>"""
 
 READING_HTML = """<h3>How to read the plots</h3>
 <p><b>Loss</b> and <b>gradient norm ‖g‖</b> are on a log scale: a straight falling line means
-the loss shrinks by the same factor every step.</p>
+the loss shrinks by the same factor every step. A log scale cannot show a loss ≤ 0, so when
+the lowest loss known is negative the loss plot shows <b>L − L<sub>min</sub></b> instead, and
+its title gives L<sub>min</sub>: the surface's lowest known minimum, or the lowest loss any
+run recorded if a run went lower or no minimum is known. A run that reached L<sub>min</sub>
+(within the rounding of L) is drawn at that rounding level, about 10<sup>−15</sup> of
+|L<sub>min</sub>|; a run that levels off above it has stopped higher, e.g. in a worse
+minimum.</p>
 <p><b>σ per parameter</b> (σ₁ solid, σ₂ dashed) is the adaptive optimizers' running estimate of
 how large each gradient component usually is: Adagrad's root mean square of all past
 gradients, RMSProp's and Adam's exponentially weighted one. Plain gradient descent and

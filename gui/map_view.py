@@ -138,13 +138,15 @@ class MapView(QWidget):
     Signals: ``startRequested(x, y)`` on a left click (not a drag) on the map;
     ``startDragged(run, x, y)`` when run ``run``'s start marker is dropped at (x, y);
     ``pointRequested(x, y)`` on a right click; ``hovered(x, y, loss)`` when the mouse moves
-    over the map (loss nan outside the surface's domain).
+    over the map (loss nan outside the surface's domain); ``minimaChanged(loss)`` when the
+    marked minima change, with the lowest one's loss (nan when none is marked).
     """
 
     startRequested = Signal(float, float)
     startDragged = Signal(int, float, float)
     pointRequested = Signal(float, float)
     hovered = Signal(float, float, float)
+    minimaChanged = Signal(float)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -218,6 +220,7 @@ class MapView(QWidget):
         self._pixel = 1.0
         self._colors: list[str] = []
         self._image_shift = 0.0
+        self.lowest_minimum = float("nan")  # loss of the lowest marked minimum
         self._log = False
         self._grid_z: np.ndarray | None = None
 
@@ -269,6 +272,15 @@ class MapView(QWidget):
             self.legend.removeItem(item)
             if pts:  # the legend names only the kinds the map shows
                 self.legend.addItem(item, kind)
+        self.lowest_minimum = float("nan")
+        mins = [(p.x, p.y) for p in points if p.kind == "minimum"]
+        if mins and self.surface is not None:
+            with np.errstate(all="ignore"):
+                loss = np.asarray(self.surface.value(np.array(mins, dtype=float)), dtype=float)
+            loss = loss[np.isfinite(loss)]
+            if len(loss):
+                self.lowest_minimum = float(loss.min())
+        self.minimaChanged.emit(self.lowest_minimum)
 
     def set_legend_entry(self, text: str, item, shown: bool = True) -> None:
         """Show (or with ``shown`` False remove) a legend entry ``text`` drawn like ``item``

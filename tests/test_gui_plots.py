@@ -125,3 +125,100 @@ def test_right_click_arrow_is_plus_gradient_uphill_and_named_in_the_legend(qtbot
     assert "uphill" in win.statusBar().currentMessage()
     action(win, "Clear point analysis").trigger()
     assert GRADIENT_TEXT not in _legend_texts(win)
+
+
+# ---------------------------------------------------------------------- losses ≤ 0
+def _loss_curve(win, i):
+    item = win.plots.curves[i]["loss"][0]  # the data set, before clipping to the view
+    return np.asarray(item.xData), np.asarray(item.yData)
+
+
+def _run_preset(win, name):
+    win.lecture_actions[name].trigger()
+    sim = win.simulation()
+    sim.run_to(win.experiment().steps)
+    win.redraw()
+    return sim
+
+
+@pytest.mark.parametrize("preset", ["warmup", "flat-vs-sharp"])
+def test_negative_losses_are_drawn_as_loss_above_the_known_minimum(qtbot, win, preset):
+    sim = _run_preset(win, preset)
+    surf = sim.surface
+    lmin = min(float(surf.value(np.array([[m.x, m.y]]))[0]) for m in surf.minima)
+    assert lmin < 0
+    plots = win.plots
+    assert plots.loss_offset == pytest.approx(lmin)
+    title = plots.plots["loss"].titleLabel.text
+    assert "L<sub>min</sub>" in title and f"{lmin:.6g}" in title and "known minimum" in title
+    floor = 4 * np.finfo(float).eps * abs(lmin)
+    for i in range(sim.n):
+        loss = sim.history(i).loss
+        assert (loss <= 0).any()
+        x, y = _loss_curve(win, i)
+        assert np.isfinite(y).all()  # no recorded step is hidden
+        steps = x.astype(int)
+        expected = np.log10(np.maximum(loss[steps] - lmin, floor))
+        assert y == pytest.approx(expected, abs=1e-9)
+
+
+def test_the_readme_expression_draws_every_step(qtbot, make_window):
+    win = make_window('expression = "sin(x)*cos(y)+0.1*(x**2+y**2)"\nsteps = 200\n'
+                      '[[runs]]\noptimizer = "gd"\nlr = 0.1\nstart = [1.0, 0.5]\n')
+    win.simulation().run_to(200)
+    win.redraw()
+    loss = win.simulation().history(0).loss
+    assert (loss < 0).sum() > 150
+    x, y = _loss_curve(win, 0)
+    assert len(x) == 201 and np.isfinite(y).all()
+    assert win.plots.loss_offset < 0 and win.plots.loss_offset <= loss.min() + 1e-9
+
+
+def test_positive_losses_keep_the_plain_log_loss_plot(qtbot, win):
+    for _ in range(5):
+        qtbot.keyClick(win, Qt.Key.Key_Right)
+    assert win.plots.loss_offset == 0 and win.plots.loss_source == ""
+    assert win.plots.plots["loss"].titleLabel.text.startswith("Loss")
+    x, y = _loss_curve(win, 0)
+    assert y == pytest.approx(np.log10(win.simulation().history(0).loss))
+
+
+def _history(loss):
+    from types import SimpleNamespace
+
+    loss = np.asarray(loss, dtype=float)
+    n = len(loss)
+    return SimpleNamespace(loss=loss, grad_norm=np.ones(n), sigma=np.ones((n, 2)),
+                           lr=np.ones(n), eff_lr=np.ones((n, 2)))
+
+
+def test_without_a_known_minimum_the_lowest_recorded_loss_is_the_reference(qtbot):
+    from gui.plots import RECORDED, RunPlots, RunStyle
+
+    plots = RunPlots()
+    qtbot.addWidget(plots)
+    plots.set_runs([RunStyle("a", "#0072b2", False, True, False),
+                    RunStyle("b", "#d55e00", False, True, False)])
+    a, b = _history([1.0, -0.5, -2.0, -2.5]), _history([3.0, 0.5, -1.0])
+    plots.update_frame([a, b])
+    assert plots.loss_offset == -2.5 and plots.loss_source == RECORDED
+    assert "lowest loss recorded" in plots.plots["loss"].titleLabel.text
+    floor = 4 * np.finfo(float).eps * 2.5
+    ya = plots.curves[0]["loss"][0].yData
+    yb = plots.curves[1]["loss"][0].yData
+    assert ya == pytest.approx(np.log10([3.5, 2.0, 0.5, floor]))
+    assert yb == pytest.approx(np.log10([5.5, 3.0, 1.5]))
+    # while playing, a lower loss moves L_min below it (at most a re-set now and then) ...
+    a2 = _history([1.0, -0.5, -2.0, -2.5, -3.0])
+    plots.update_frame([a2, b], exact=False)
+    assert plots.loss_offset < -3.0
+    ya = plots.curves[0]["loss"][0].yData
+    assert np.isfinite(ya).all() and len(ya) == 5
+    # ... and the exact frame after a pause uses the lowest recorded again
+    plots.update_frame([a2, b])
+    assert plots.loss_offset == -3.0
+    # a known minimum below every loss is the reference instead
+    plots.set_known_minimum(-4.0)
+    assert plots.loss_offset == -4.0 and "known minimum" in plots.plots["loss"].titleLabel.text
+    ya = plots.curves[0]["loss"][0].yData
+    assert ya == pytest.approx(np.log10([5.0, 3.5, 2.0, 1.5, 1.0]))
