@@ -11,7 +11,8 @@ A log axis cannot show a loss ≤ 0. Whenever the lowest loss known is negative,
 shows L − L_min instead, and its title says so and gives L_min: the lowest known minimum of
 the surface (``set_known_minimum``), or the lowest loss recorded if a run went lower or no
 minimum is known. A difference below the rounding of L near L_min is drawn at that rounding
-level (4 ulp of L_min), so no recorded step disappears.
+level (4 ulp of L_min), and a loss of exactly 0 (when no loss is negative) a whole decade
+below the smallest positive loss, as the title says: no recorded step disappears.
 """
 from __future__ import annotations
 
@@ -195,7 +196,8 @@ class RunPlots(QWidget):
         self._histories: Sequence = ()
         self._upto: int | None = None
         self._known_min = math.nan  # the surface's lowest known minimum (nan: none known)
-        self._lowest: list[tuple[int, float]] = []
+        self._lowest: list[tuple[int, float, float]] = []
+        self.loss_floor = 0.0
         self.loss_offset = 0.0  # the loss plot shows log₁₀(L − loss_offset)
         self.loss_source = ""   # what loss_offset is ("" while it is 0: plain L)
         self.layout_widget.scene().sigMouseMoved.connect(self._on_move)
@@ -234,8 +236,9 @@ class RunPlots(QWidget):
             self._series.append(series)
             self._drawn_rows.append(-1)
         self._histories = ()
-        self._lowest = [(0, math.inf) for _ in self.styles]  # per run: (rows seen, lowest L)
-        self._set_reference(0.0, "")
+        # per run: (rows seen, lowest L, smallest positive L)
+        self._lowest = [(0, math.inf, math.inf) for _ in self.styles]
+        self._set_reference(0.0, "", 0.0)
         self._x_auto = False  # the first 10 steps show on a 0..10 axis, then x follows the data
         self.plots["loss"].setXRange(0, 10, padding=0.02)
 
@@ -293,56 +296,66 @@ class RunPlots(QWidget):
         else:
             self._set_reference(*self._reference(math.inf, True))
 
-    def lowest_recorded(self, histories: Sequence) -> float:
-        """The lowest finite loss recorded by any run (inf if none), kept incrementally."""
-        low = math.inf
+    def lowest_recorded(self, histories: Sequence) -> tuple[float, float]:
+        """(the lowest finite loss recorded by any run, the smallest positive one); inf when
+        there is none. Kept incrementally: each call looks at the new rows only."""
+        low = low_pos = math.inf
         for i, h in enumerate(histories[: len(self._lowest)]):
-            seen, best = self._lowest[i]
+            seen, best, best_pos = self._lowest[i]
             n = len(h.loss)
             if n < seen:
-                seen, best = 0, math.inf
+                seen, best, best_pos = 0, math.inf, math.inf
             if n > seen:
                 part = h.loss[seen:n]
                 part = part[np.isfinite(part)]
                 if len(part):
                     best = min(best, float(part.min()))
-                self._lowest[i] = (n, best)
-            low = min(low, best)
-        return low
+                    pos = part[part > 0]
+                    if len(pos):
+                        best_pos = min(best_pos, float(pos.min()))
+                self._lowest[i] = (n, best, best_pos)
+            low, low_pos = min(low, best), min(low_pos, best_pos)
+        return low, low_pos
 
-    def _reference(self, recorded: float, exact: bool) -> tuple[float, str]:
-        """(L_min, what it is) for the lowest recorded loss ``recorded``; (0, "") when the
-        lowest loss known is ≥ 0 (the plot shows L itself)."""
+    def _reference(self, recorded: float, exact: bool,
+                   positive: float = math.inf) -> tuple[float, str, float]:
+        """(L_min, what it is, floor) for the lowest recorded loss ``recorded`` (and the
+        smallest positive one, ``positive``); L_min = 0 with "" when the lowest loss known
+        is ≥ 0 (the plot shows L itself; a loss of exactly 0 is drawn at ``floor``, a whole
+        decade below the smallest positive loss)."""
         known = self._known_min
         # a run at the known minimum may record it a rounding error lower
         tol = 1e-9 * max(1.0, abs(known)) if math.isfinite(known) else 0.0
-        if math.isfinite(known) and known <= recorded + tol:
-            return (known, KNOWN_MINIMUM) if known < 0 else (0.0, "")
+        if math.isfinite(known) and known <= recorded + tol and known < 0:
+            return known, KNOWN_MINIMUM, ULP_FLOOR * abs(known)
         if not recorded < 0:
-            return 0.0, ""
+            if recorded == 0:  # a loss of exactly 0 (e.g. Newton at a quadratic's minimum)
+                decade = math.floor(math.log10(positive)) if math.isfinite(positive) else -15
+                return 0.0, "", 10.0 ** (decade - 1)
+            return 0.0, "", 0.0
         if exact:
-            return recorded, RECORDED
+            return recorded, RECORDED, ULP_FLOOR * abs(recorded)
         # while playing, L_min moves down in steps (each re-set costs a full pass over the
         # recorded losses): a little below the lowest recorded; exact again on pause
         current = self.loss_offset if self.loss_source in (RECORDED, BELOW_RECORDED) else None
         if current is not None and current <= recorded:
-            return self.loss_offset, self.loss_source
+            return self.loss_offset, self.loss_source, self.loss_floor
         margin = 1e-6 * max(1.0, abs(recorded))
         if current is not None:
             margin = max(margin, current - recorded)
-        return recorded - margin, BELOW_RECORDED
+        return recorded - margin, BELOW_RECORDED, ULP_FLOOR * abs(recorded - margin)
 
     def _update_reference(self, histories: Sequence, exact: bool) -> bool:
         """Re-derive L_min from the recorded losses; True when it changed."""
-        offset, source = self._reference(self.lowest_recorded(histories), exact)
-        if (offset, source) == (self.loss_offset, self.loss_source):
+        low, low_pos = self.lowest_recorded(histories)
+        ref = self._reference(low, exact, low_pos)
+        if ref == (self.loss_offset, self.loss_source, self.loss_floor):
             return False
-        self._set_reference(offset, source)
+        self._set_reference(*ref)
         return True
 
-    def _set_reference(self, offset: float, source: str) -> None:
-        self.loss_offset, self.loss_source = offset, source
-        floor = ULP_FLOOR * abs(offset)
+    def _set_reference(self, offset: float, source: str, floor: float = 0.0) -> None:
+        self.loss_offset, self.loss_source, self.loss_floor = offset, source, floor
         for series in getattr(self, "_series", ()):
             series[0][1].set_offset(offset, floor)
         p = self.plots["loss"]
@@ -351,7 +364,8 @@ class RunPlots(QWidget):
                        f"({source})", size="9pt")
             p.setLabel("left", "L − L<sub>min</sub>")
         else:
-            p.setTitle(LOSS_TITLE, size="9pt")
+            p.setTitle(LOSS_TITLE + (f"; L = 0 drawn at {floor:.0e}" if floor else ""),
+                       size="9pt")
             p.setLabel("left", "loss")
 
     def _step_per_pixel(self) -> float:

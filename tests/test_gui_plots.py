@@ -222,3 +222,18 @@ def test_without_a_known_minimum_the_lowest_recorded_loss_is_the_reference(qtbot
     assert plots.loss_offset == -4.0 and "known minimum" in plots.plots["loss"].titleLabel.text
     ya = plots.curves[0]["loss"][0].yData
     assert ya == pytest.approx(np.log10([5.0, 3.5, 2.0, 1.5, 1.0]))
+
+
+def test_a_loss_of_exactly_zero_is_drawn_below_the_smallest_positive_loss(qtbot, win):
+    sim = _run_preset(win, "second-order")  # Newton reaches the quadratic's minimum: L = 0
+    loss = sim.history(0).loss
+    assert (loss == 0).sum() > 100 and (loss >= 0).all()
+    every = np.concatenate([sim.history(i).loss for i in range(sim.n)])
+    smallest = every[every > 0].min()  # over every run
+    floor = 10.0 ** (np.floor(np.log10(smallest)) - 1)
+    assert win.plots.loss_offset == 0 and win.plots.loss_floor == pytest.approx(floor)
+    x, y = _loss_curve(win, 0)
+    assert len(y) == len(loss) and np.isfinite(y).all()
+    assert y[loss == 0] == pytest.approx(np.log10(floor))
+    assert y[loss > 0] == pytest.approx(np.log10(loss[loss > 0]))
+    assert f"L = 0 drawn at {floor:.0e}" in win.plots.plots["loss"].titleLabel.text
