@@ -237,3 +237,81 @@ def test_a_loss_of_exactly_zero_is_drawn_below_the_smallest_positive_loss(qtbot,
     assert y[loss == 0] == pytest.approx(np.log10(floor))
     assert y[loss > 0] == pytest.approx(np.log10(loss[loss > 0]))
     assert f"L = 0 drawn at {floor:.0e}" in win.plots.plots["loss"].titleLabel.text
+
+
+# ---------------------------------------------------------------------- the LR sweep plots
+def _sweep(qtbot, surface, low, high, count=24, steps=200, start=(1.0, 1.0)):
+    from gui.sweep_panel import SweepPanel
+
+    panel = SweepPanel(surface, chunk=50)
+    qtbot.addWidget(panel)
+    panel.resize(600, 800)
+    panel.show()
+    panel.set_optimizer("gd")
+    panel.lr_low.setText(str(low))
+    panel.lr_high.setText(str(high))
+    panel.count.setValue(count)
+    panel.steps.setValue(steps)
+    panel.start_x.setText(str(start[0]))
+    panel.start_y.setText(str(start[1]))
+    with qtbot.waitSignal(panel.finished, timeout=20000):
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    return panel
+
+
+def test_final_loss_display_shows_losses_at_or_below_zero():
+    from gui.sweep_panel import final_loss_display
+
+    eps4 = 4 * np.finfo(float).eps
+    y, ref, source, floor = final_loss_display(np.array([0.5, -0.25, -1.0]), -2.0)
+    assert (ref, source) == (-2.0, "lowest known minimum") and y == pytest.approx([2.5, 1.75, 1.0])
+    y, ref, source, floor = final_loss_display(np.array([0.5, -0.25, -1.0]))
+    assert (ref, source) == (-1.0, "lowest final loss")
+    assert y == pytest.approx([1.5, 0.75, eps4]) and floor == pytest.approx(eps4)
+    y, ref, source, floor = final_loss_display(np.array([0.5, 0.0, 3e-7]), 0.0)
+    assert (ref, source, floor) == (0.0, "", pytest.approx(1e-8))
+    assert y == pytest.approx([0.5, 1e-8, 3e-7])
+    y, ref, source, floor = final_loss_display(np.array([0.5, 2.0]), 0.1)
+    assert (ref, source, floor) == (0.0, "", 0.0) and y == pytest.approx([0.5, 2.0])
+
+
+def test_sweep_final_loss_plot_shows_every_run_when_losses_are_negative(qtbot):
+    from engine.experiment import loads
+
+    surf = loads('expression = "sin(x)*cos(y)+0.1*(x**2+y**2)"\n[[runs]]\noptimizer = "gd"\n'
+                 ).surface.build()
+    panel = _sweep(qtbot, surf, 1e-3, 1.0, start=(1.0, 0.5))
+    res = panel.result
+    ok = ~res.diverged & np.isfinite(res.final_loss)
+    assert (res.final_loss[ok] < 0).sum() >= 10
+    y = np.asarray(panel.loss_curve.yData)
+    assert len(y) == ok.sum() and (y > 0).all()  # every finite run is on the log axis
+    ref, source, _ = panel.loss_reference
+    assert ref == pytest.approx(res.loss_star) and source == "lowest known minimum"
+    assert y == pytest.approx(np.maximum(res.final_loss[ok] - ref, 4e-16 * abs(ref)), rel=1e-9)
+    pi = panel.loss_plot.getPlotItem()
+    assert "L<sub>min</sub>" in pi.getAxis("left").labelText
+    assert f"{ref:.6g}" in pi.titleLabel.text
+
+
+def test_sweep_steps_plot_puts_diverged_runs_apart_with_a_legend(qtbot):
+    from surfaces import make_surface
+
+    # gd on λ = (1, 3): η > 2/3 diverges; small η do not meet the tolerance in 60 steps
+    panel = _sweep(qtbot, make_surface("quadratic", {"lambda1": 1.0, "lambda2": 3.0}),
+                   0.001, 1.0, count=20, steps=60)
+    res = panel.result
+    div = res.diverged
+    missed = (res.steps_to_tol < 0) & ~div
+    assert div.sum() > 0 and missed.sum() > 0
+    _, dy = panel.steps_diverged.getData()
+    assert len(dy) == div.sum() and (np.asarray(dy) > 60).all()  # above the step limit, not 0
+    mx, my = panel.steps_missed.getData()
+    assert len(my) == missed.sum() and np.allclose(my, 60)
+    texts = [label.text for _, label in panel.steps_legend.items]
+    assert any("diverged" in t for t in texts) and any("not within 60" in t for t in texts)
+    assert any("diverged" in label.text for _, label in panel.loss_legend.items)
+    # the legends sit under the plots, outside the data area
+    qtbot.wait(100)  # let the layout place them
+    vb = panel.steps_plot.getPlotItem().getViewBox()
+    assert not vb.sceneBoundingRect().intersects(panel.steps_legend.sceneBoundingRect())
