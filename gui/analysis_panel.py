@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QHeaderView, QSplitter, QTableWidget, QTableWidge
 from engine.analysis import (CriticalPointInfo, find_critical_points, reference_loss,
                              run_rates, step_size_theory)
 from gui.colors import run_color
+from gui.plot_style import dark_text
 
 COLUMNS = ("kind", "x", "y", "loss", "λ₁", "λ₂", "κ")
 
@@ -126,6 +127,7 @@ class StepSizePanel(QWidget):
                                 size="9pt")
         self.plot_item.titleLabel.setMinimumWidth(10)  # a narrow panel clips the title only
         self.plot_item.showGrid(True, True, 0.3)
+        dark_text(self.plot_item)  # dark axis text (WCAG AA on white)
         self.legend = self.plot_item.addLegend(offset=(-6, -6), labelTextSize="8pt",
                                                brush=pg.mkBrush(255, 255, 255, 210))
         self.measured: list[pg.PlotDataItem] = []

@@ -64,4 +64,5 @@ dotted (θ₂) lines are the <b>effective rate</b> η<sup>t</sup>/σ<sup>t</sup>
 really gets. Where a direction is steep, σ is large and its effective rate small; along a
 flat direction σ is small and the step grows. That is how one η serves both the steep walls
 and the flat floor of a valley.</p>
-<p>The dashed vertical line is the step shown on the map; drag the timeline to move it.</p>"""
+<p>The dashed vertical line is the step shown on the map; click or drag the timeline to move
+it. The line above the plots names each run in its colour.</p>"""

@@ -18,6 +18,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
+from gui.plot_style import dark_axis, dark_text
+
 GRID = 240            # samples per axis of the filled surface image
 N_CONTOURS = 14       # contour lines
 MAX_DRAWN_POINTS = 6000  # per trajectory on the map, after thinning
@@ -157,6 +159,7 @@ class MapView(QWidget):
         self.view_box.setMenuEnabled(False)
         self.view_box.setAspectLocked(False)
         self.plot_item.showGrid(False, False)
+        dark_text(self.plot_item)  # dark axis titles, tick labels and title on white
         self.plot_item.setTitle("")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -186,6 +189,7 @@ class MapView(QWidget):
         self.color_bar.setImageItem(self.image, insert_in=self.plot_item)
         # plain numbers on the colour bar: no "(x0.001)" scale factor in its label
         self.color_bar.axis.enableAutoSIPrefix(False)
+        dark_axis(self.color_bar.axis)
         self.contours = pg.PlotDataItem(pen=pg.mkPen(255, 255, 255, 120, width=1),
                                         connect="pairs")
         self.contours.setZValue(-50)

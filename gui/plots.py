@@ -16,6 +16,7 @@ below the smallest positive loss, as the title says: no recorded step disappears
 """
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -24,6 +25,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from gui.plot_style import TEXT_COLOR, dark_text
 
 DASH = Qt.PenStyle.DashLine
 DOT = Qt.PenStyle.DotLine
@@ -157,9 +160,18 @@ class RunPlots(QWidget):
         self.readout.setWordWrap(True)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.readout.setMinimumHeight(self.readout.fontMetrics().height() * 2 + 6)
+        # the runs' colours, in a row of their own above the plots: it never covers a curve
+        self.legend = QLabel(self)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.legend.setStyleSheet(f"QLabel {{ color: {TEXT_COLOR}; background: white; "
+                                  "padding: 2px 6px; }")
+        self.legend.setToolTip("Each run's colour in the plots and on the map")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
+        lay.addWidget(self.legend)
         lay.addWidget(self.layout_widget, 1)
         lay.addWidget(self.readout)
         self.plots: dict[str, pg.PlotItem] = {}
@@ -168,6 +180,7 @@ class RunPlots(QWidget):
         for row, (key, title, ylabel) in enumerate(PANELS):
             p = self.layout_widget.addPlot(row=row, col=0,
                                            axisItems={"left": DecadeAxis("left")})
+            dark_text(p)  # dark axis titles, tick labels and title (WCAG AA on white)
             p.setTitle(title, size="9pt")
             p.titleLabel.setMinimumWidth(10)  # a narrow panel clips the title, not the plot
             p.setLabel("left", ylabel)
@@ -209,6 +222,11 @@ class RunPlots(QWidget):
                 for c in items:
                     self.plots[key].removeItem(c)
         self.styles = list(styles)
+        self.legend.setText(" &nbsp; ".join(  # breaks only between runs
+            f"<span style='white-space:nowrap'><span style='color:{st.color}; "
+            f"font-weight:bold'>━━</span>&nbsp;{html.escape(st.label)}</span>"
+            for st in self.styles))
+        self.legend.setVisible(bool(self.styles))
         self.curves = []
         self._series: list[list[tuple[pg.PlotDataItem, _LogSeries, Callable]]] = []
         self._drawn_rows: list[int] = []

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 
 from engine.optimizers import OPTIMIZERS
 from engine.sweep import MAX_COUNT, Sweep, SweepConfig, SweepResult, rate_key
+from gui.plot_style import TEXT_COLOR, dark_text
 
 DIVERGED_COLOR = "#d62728"
 OK_COLOR = "#0072b2"
@@ -134,6 +135,7 @@ class SweepPanel(QWidget):
             pi.setLabel("bottom", "η")
             pi.setLabel("left", label)
             pi.showGrid(True, True, 0.3)
+            dark_text(pi)  # dark axis titles and tick labels (WCAG AA on white)
             pi.setMenuEnabled(False)
             for side in ("left", "bottom"):
                 pi.getAxis(side).enableAutoSIPrefix(False)  # no "(x1e+27)" on a log axis
@@ -331,7 +333,7 @@ class SweepPanel(QWidget):
     def _legend(widget) -> pg.LegendItem:
         """A legend in a row of its own under the plot's η axis: it never covers a point."""
         pi = widget.getPlotItem()
-        legend = pg.LegendItem(colCount=3, labelTextSize="8pt", labelTextColor="#202020",
+        legend = pg.LegendItem(colCount=3, labelTextSize="8pt", labelTextColor=TEXT_COLOR,
                                verSpacing=-6)
         pi.layout.addItem(legend, 4, 1)
         return legend
@@ -347,11 +349,11 @@ class SweepPanel(QWidget):
         if source:
             pi.setLabel("left", "final loss − L<sub>min</sub>")
             pi.setTitle(f"L<sub>min</sub> = {ref:.6g} ({source})", size="8pt",
-                        color="#202020")
+                        color=TEXT_COLOR)
         else:
             pi.setLabel("left", "final loss")
             pi.setTitle(f"a loss of 0 drawn at {floor:.0e}" if floor else None, size="8pt",
-                        color="#202020")
+                        color=TEXT_COLOR)
         top = float(y.max()) * 10 if len(y) else 1.0
         # diverged runs: a red × at the top of the loss plot and of the steps plot
         lx = np.log10(res.lr[div])

@@ -315,3 +315,46 @@ def test_sweep_steps_plot_puts_diverged_runs_apart_with_a_legend(qtbot):
     qtbot.wait(100)  # let the layout place them
     vb = panel.steps_plot.getPlotItem().getViewBox()
     assert not vb.sceneBoundingRect().intersects(panel.steps_legend.sceneBoundingRect())
+
+
+# ---------------------------------------------------------------------- legend and contrast
+def test_step_plots_have_a_legend_of_the_runs_outside_the_curves(qtbot, win):
+    legend = win.plots.legend
+    assert legend.isVisible()
+    text = legend.text()
+    for label, color in zip(["slow", "adam"], win._colors()):
+        assert label in text and color in text
+    qtbot.keyClick(win, Qt.Key.Key_Right)
+    # above the plots, in a row of its own: it cannot cover a curve
+    lw = win.plots.layout_widget
+    assert legend.geometry().bottom() < lw.geometry().top()
+    # a renamed run is renamed in the legend
+    win.run_editor.select(0)
+    from tests.conftest import retype
+    retype(qtbot, win.run_editor.label_field.edit, "plain GD")
+    qtbot.waitUntil(lambda: "plain GD" in win.plots.legend.text(), timeout=3000)
+
+
+def _text_colors(plot_item):
+    out = [plot_item.titleLabel.opts["color"]]
+    for side in ("left", "bottom"):
+        ax = plot_item.getAxis(side)
+        out += [ax.textPen().color().name(), ax.labelStyle["color"]]
+    return out
+
+
+def test_axis_titles_and_tick_labels_meet_wcag_aa_contrast(qtbot, win):
+    from pyqtgraph import mkColor
+
+    from gui.plot_style import contrast_ratio
+
+    items = list(win.plots.plots.values()) + [win.map_view.plot_item]
+    tools = win.analysis_tools
+    items += [tools.sweep.loss_plot.getPlotItem(), tools.sweep.steps_plot.getPlotItem(),
+              tools.analysis.step_size.plot_item]
+    colors = [c for p in items for c in _text_colors(p)]
+    bar = win.map_view.color_bar.axis
+    colors += [bar.textPen().color().name(), bar.labelStyle["color"]]
+    for c in colors:
+        assert contrast_ratio(mkColor(c).name()) >= 4.5, c
+    assert contrast_ratio("#969696") < 4.5  # pyqtgraph's default grey would fail
