@@ -75,9 +75,8 @@ class AnalysisTools:
         a = self.point_overlay.show(surface, x, y)
         kind = f" ({a.kind})" if getattr(a, "kind", "") else ""
         self.win.statusBar().showMessage(
-            f"At ({x:.4g}, {y:.4g}){kind}: the black arrow is the gradient ∇L (uphill, normal to "
-            "the contour); the others are the Hessian's eigenvectors scaled by their "
-            "eigenvalues (see the legend). Ctrl+K clears.", 10000)
+            f"At ({x:.4g}, {y:.4g}){kind}: ∇L (black) points uphill, normal to the contour; "
+            "the legend names the other arrows. Ctrl+K clears.", 10000)
 
     def _toggle_arrows(self, on: bool) -> None:
         self.grad_arrows.set_visible(on)

@@ -8,8 +8,8 @@ stride if still too long. The recorded data itself is never touched.
 """
 from __future__ import annotations
 
+import html
 import math
-
 from typing import Sequence
 
 import numpy as np
@@ -18,7 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
-from gui.plot_style import dark_axis, dark_text
+from gui.plot_style import TEXT_COLOR, dark_axis, dark_text
 
 GRID = 240            # samples per axis of the filled surface image
 N_CONTOURS = 14       # contour lines
@@ -27,6 +27,7 @@ SPANS_DECADES = 100.0  # loss ratio (range / lower decile) above which colours a
 UNDEFINED_COLOR = "#7a7a7a"  # hatching of the cells where the loss is undefined
 UNDEFINED_FILL = "#e4e4e4"   # under the hatching
 UNDEFINED_LABEL = "undefined (no finite loss)"
+LEGEND_COLUMNS = 3  # at most; fewer when the map is narrow (``_fit_legend``)
 
 
 def undefined_brush() -> QBrush:
@@ -207,10 +208,16 @@ class MapView(QWidget):
         for item in (self.minima, self.saddles, self.maxima):
             item.setZValue(5)
             self.plot_item.addItem(item)
-        self.legend = self.plot_item.addLegend(offset=(-6, -6), labelTextSize="8pt",
-                                               labelTextColor="#202020",
-                                               pen=pg.mkPen("#888888", width=1),
-                                               brush=pg.mkBrush(255, 255, 255, 220))
+        # the legend in a strip of its own under the map: it never hides the map, and a long
+        # legend cannot squeeze the map or push the colour bar out of the window
+        self.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, labelTextSize="8pt",
+                                    labelTextColor=TEXT_COLOR, verSpacing=-6, horSpacing=14)
+        self.legend_view = pg.GraphicsView(self, background="w")
+        self.legend_view.setCentralItem(self.legend)
+        self.legend_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.legend_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.legend_view.setFixedHeight(0)
+        lay.addWidget(self.legend_view)
         self._legend_keys = [("minimum", self.minima), ("saddle", self.saddles),
                              ("maximum", self.maxima)]
         self._extra_keys: list[tuple[str, object]] = []  # (text, item): e.g. "undefined"
@@ -276,6 +283,7 @@ class MapView(QWidget):
             self.legend.removeItem(item)
             if pts:  # the legend names only the kinds the map shows
                 self.legend.addItem(item, kind)
+        self._fit_legend()
         self.lowest_minimum = float("nan")
         mins = [(p.x, p.y) for p in points if p.kind == "minimum"]
         if mins and self.surface is not None:
@@ -296,6 +304,27 @@ class MapView(QWidget):
         elif not shown and known:
             self._extra_keys = [(t, it) for t, it in self._extra_keys if it is not item]
             self.legend.removeItem(item)
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as fit under the map (1 to LEGEND_COLUMNS), and a strip
+        just tall enough for its rows."""
+        items = self.legend.items
+        if not items:
+            self.legend_view.setFixedHeight(0)
+            return
+        widest = max(label.item.boundingRect().width() for _, label in items) + 20 + 24
+        fit = int(max(self.width() - 12, 1) // max(widest, 1.0))
+        cols = max(1, min(LEGEND_COLUMNS, fit, len(items)))
+        if cols != self.legend.columnCount:
+            self.legend.setColumnCount(cols)
+        rows = -(-len(items) // cols)
+        row_h = max(label.item.boundingRect().height() for _, label in items) - 4
+        self.legend_view.setFixedHeight(int(rows * row_h) + 10)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self._fit_legend()
 
     def loss_at(self, x: float, y: float) -> float:
         if self.surface is None:
@@ -312,9 +341,10 @@ class MapView(QWidget):
         self.legend.clear()
         self.paths, self.starts, self._colors = [], [], list(colors)
         for i, (label, color, start) in enumerate(zip(labels, colors, starts)):
-            path = pg.PlotDataItem(pen=pg.mkPen(color, width=1), name=label)
+            path = pg.PlotDataItem(pen=pg.mkPen(color, width=1))
             path.setZValue(10)
             self.plot_item.addItem(path)
+            self.legend.addItem(path, html.escape(label))  # a legend label is rich text
             self.paths.append(path)
             target = pg.TargetItem(pos=start, size=13, symbol="o", movable=True,
                                    pen=pg.mkPen("k", width=1), brush=pg.mkBrush(color),
@@ -330,6 +360,7 @@ class MapView(QWidget):
                 self.legend.addItem(item, text)
         for text, item in self._extra_keys:
             self.legend.addItem(item, text)
+        self._fit_legend()
         self.current.setData([], [])
         self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in labels]
         self._drawn: list[tuple[int, int] | None] = [None] * len(labels)  # (rows, end) drawn

@@ -23,13 +23,13 @@ ESCAPE_COLOR = "#009e73"
 ARROW_FRACTION = 0.12        # arrow length as a fraction of the smaller view side
 RUN_ARROW_KEY_COLOR = "#404040"  # legend sample of the per-run arrows (drawn in run colours)
 
-# legend texts: what each arrow is
-GRADIENT_TEXT = "∇L: gradient, uphill"
+# legend texts (rich text): what each arrow is
+GRADIENT_TEXT = "∇L, uphill"
 TANGENT_TEXT = "contour tangent"
-POSITIVE_TEXT = "Hessian eigenvector, λ > 0"
-NEGATIVE_TEXT = "Hessian eigenvector, λ < 0"
-ESCAPE_TEXT = "escape direction (downhill)"
-RUN_ARROWS_TEXT = "−∇L at each run: downhill"
+POSITIVE_TEXT = "eigenvector, λ &gt; 0"
+NEGATIVE_TEXT = "eigenvector, λ &lt; 0"
+ESCAPE_TEXT = "escape, downhill"
+RUN_ARROWS_TEXT = "−∇L at runs, downhill"
 
 
 def legend_sample(color: str, width: float = 2.0, style=None) -> pg.PlotDataItem:

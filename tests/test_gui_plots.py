@@ -358,3 +358,22 @@ def test_axis_titles_and_tick_labels_meet_wcag_aa_contrast(qtbot, win):
     for c in colors:
         assert contrast_ratio(mkColor(c).name()) >= 4.5, c
     assert contrast_ratio("#969696") < 4.5  # pyqtgraph's default grey would fail
+
+
+def test_map_legend_sits_under_the_map_and_keeps_the_colour_bar_in_view(qtbot, win):
+    qtbot.keyClick(win, Qt.Key.Key_G)
+    pos = win.map_view.data_to_widget(1.0, 0.5)
+    qtbot.mouseClick(win.map_view.plot.viewport(), Qt.MouseButton.RightButton, pos=pos)
+    mv = win.map_view
+    assert len(mv.legend.items) >= 7  # 2 runs, minimum, −∇L, ∇L, tangent, eigenvector
+    for width in (900, 340):
+        win.splitter.setSizes([width, 1280 - width])
+        qtbot.wait(100)
+        # in a strip of its own under the map, every entry inside it
+        assert mv.legend_view.geometry().top() >= mv.plot.geometry().bottom()
+        strip = mv.legend_view.viewport().rect()
+        for sample, label in mv.legend.items:
+            r = mv.legend_view.mapFromScene(label.sceneBoundingRect()).boundingRect()
+            assert r.bottom() <= strip.bottom() + 2 and r.left() >= 0
+        bar = mv.color_bar.sceneBoundingRect()
+        assert bar.right() <= mv.plot.width() + 1 and bar.width() > 5
