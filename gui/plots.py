@@ -325,9 +325,14 @@ class RunPlots(QWidget):
                 seen, best, best_pos = 0, math.inf, math.inf
             if n > seen:
                 part = h.loss[seen:n]
-                part = part[np.isfinite(part)]
-                if len(part):
-                    best = min(best, float(part.min()))
+                lo = float(part.min())  # one pass in the usual case (all finite)
+                if not math.isfinite(lo):
+                    part = part[np.isfinite(part)]
+                    lo = float(part.min()) if len(part) else math.inf
+                best = min(best, lo)
+                if lo > 0:
+                    best_pos = min(best_pos, lo)
+                elif len(part):
                     pos = part[part > 0]
                     if len(pos):
                         best_pos = min(best_pos, float(pos.min()))
