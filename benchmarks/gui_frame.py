@@ -27,7 +27,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 EXPERIMENT = """
 title = "benchmark: 8 runs"
-surface = "rosenbrock"
+surface = "{surface}"
 steps = {steps}
 {runs}
 """
@@ -41,12 +41,12 @@ OPTS = (("gd", 1e-4), ("momentum", 1e-4), ("adam", 1e-3), ("rmsprop", 1e-3),
         ("nesterov", 1e-4), ("adagrad", 1e-2), ("gd", 2e-4), ("adam", 5e-4))
 
 
-def _experiment(steps: int):
+def _experiment(steps: int, surface: str = "rosenbrock"):
     from engine.experiment import loads
 
     runs = "".join(RUN.format(i=i + 1, opt=o, lr=lr, x=-1.8 + 0.1 * i, y=2.5 - 0.05 * i)
                    for i, (o, lr) in enumerate(OPTS))
-    return loads(EXPERIMENT.format(steps=steps, runs=runs))
+    return loads(EXPERIMENT.format(steps=steps, runs=runs, surface=surface))
 
 
 def _time_ms(fn, repeat: int) -> float:
@@ -58,7 +58,7 @@ def _time_ms(fn, repeat: int) -> float:
     return statistics.median(out)
 
 
-def bench_redraw(steps: int, repeat: int) -> None:
+def bench_redraw(steps: int, repeat: int, surface: str = "rosenbrock") -> None:
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
@@ -77,7 +77,7 @@ def bench_redraw(steps: int, repeat: int) -> None:
         win.plots.layout_widget.viewport().update()
         app.processEvents()
 
-    exp = _experiment(steps)
+    exp = _experiment(steps, surface)
     win.load_experiment(exp)
     win.simulation().advance(1)
     frame()
@@ -109,8 +109,8 @@ def bench_redraw(steps: int, repeat: int) -> None:
     play = _time_ms(playing, repeat * 4)
     win.timer.stop()
     n = win.simulation().step
-    print(f"redraw, 8 runs x {n:,} steps ({live} still running; simulating them took "
-          f"{sim_s:.1f} s)")
+    print(f"redraw, 8 runs x {n:,} steps on {surface} ({live} still running; simulating "
+          f"them took {sim_s:.1f} s)")
     print(f"  empty frame (8 x 1 step)     {empty:8.2f} ms   (baseline)")
     print(f"  first frame after rebuild    {cold_ms:8.2f} ms   ratio {cold_ms / empty:6.2f}")
     print(f"  repaint, data unchanged      {full:8.2f} ms   ratio {full / empty:6.2f}")
@@ -160,9 +160,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=100_000)
     p.add_argument("--repeat", type=int, default=15)
+    p.add_argument("--surface", default="rosenbrock",
+                   help="e.g. groove: negative losses, so the loss plot shows L − L_min")
+    p.add_argument("--no-startup", action="store_true", help="only the redraw figures")
     args = p.parse_args()
-    bench_startup(max(3, args.repeat // 3))
-    bench_redraw(args.steps, args.repeat)
+    if not args.no_startup:
+        bench_startup(max(3, args.repeat // 3))
+    bench_redraw(args.steps, args.repeat, args.surface)
 
 
 if __name__ == "__main__":

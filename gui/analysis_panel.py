@@ -22,6 +22,7 @@ from engine.analysis import (MAX_TABLE_ROWS, CriticalPointInfo, find_critical_po
 from engine.run_theory import theory_for_run
 from engine.step_hint import step_size_hint
 from gui.colors import run_color
+from gui.plot_style import dark_text
 
 COLUMNS = ("kind", "x", "y", "loss", "λ₁", "λ₂", "κ")
 
@@ -132,6 +133,7 @@ class StepSizePanel(QWidget):
                                 size="9pt")
         self.plot_item.titleLabel.setMinimumWidth(10)  # a narrow panel clips the title only
         self.plot_item.showGrid(True, True, 0.3)
+        dark_text(self.plot_item)  # dark axis text (WCAG AA on white)
         self.legend = self.plot_item.addLegend(offset=(-6, -6), labelTextSize="8pt",
                                                brush=pg.mkBrush(255, 255, 255, 210))
         self.measured: list[pg.PlotDataItem] = []

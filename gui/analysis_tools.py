@@ -24,8 +24,8 @@ class AnalysisTools:
         self.sweep_tab = win.add_tab(self.sweep, "LR sweep")
         self.view3d_tab = win.add_tab(self.view3d, "3-D")
         plot_item = win.map_view.plot_item
-        self.point_overlay = PointOverlay(plot_item)
-        self.grad_arrows = RunGradientArrows(plot_item)
+        self.point_overlay = PointOverlay(plot_item, win.map_view)
+        self.grad_arrows = RunGradientArrows(plot_item, win.map_view)
         self.grad_arrows.set_visible(False)
         self._surface_key = None
         self._found = None
@@ -35,8 +35,9 @@ class AnalysisTools:
         view.addSeparator()
         self.arrows_action = QAction("&Gradient arrows at every run", win, checkable=True)
         self.arrows_action.setShortcut(QKeySequence("G"))
-        self.arrows_action.setStatusTip("Draw ∇L at each run's current position: normal to the "
-                                        "contour lines, pointing uphill")
+        self.arrows_action.setStatusTip("Draw −∇L at each run's current position: normal to "
+                                        "the contour lines, pointing downhill, where a "
+                                        "gradient step goes")
         self.arrows_action.toggled.connect(self._toggle_arrows)
         view.addAction(self.arrows_action)
         win.addAction(self.arrows_action)
@@ -78,8 +79,8 @@ class AnalysisTools:
         a = self.point_overlay.show(surface, x, y)
         kind = f" ({a.kind})" if getattr(a, "kind", "") else ""
         self.win.statusBar().showMessage(
-            f"At ({x:.4g}, {y:.4g}){kind}: arrows show the gradient (normal to the contour) and "
-            "the Hessian's eigenvectors scaled by their eigenvalues. Ctrl+K clears.", 10000)
+            f"At ({x:.4g}, {y:.4g}){kind}: ∇L (black) points uphill, normal to the contour; "
+            "the legend names the other arrows. Ctrl+K clears.", 10000)
 
     def _toggle_arrows(self, on: bool) -> None:
         self.grad_arrows.set_visible(on)

@@ -38,8 +38,8 @@ SHORTCUTS_HTML = """<h3>Keyboard shortcuts</h3><table cellpadding=3>
 <tr><td><b>Click on the map</b></td><td>Start the selected runs (all if none) there</td></tr>
 <tr><td><b>Drag a start marker</b></td><td>Move the start of every run there (the selected ones, if some of them are selected)</td></tr>
 <tr><td><b>Esc</b> (in the run list)</td><td>Select no run: map clicks move every run</td></tr>
-<tr><td><b>Right-click on the map</b></td><td>Gradient, Hessian eigenvectors and escape direction at that point</td></tr>
-<tr><td><b>G</b></td><td>Gradient arrows at every run's current position</td></tr>
+<tr><td><b>Right-click on the map</b></td><td>At that point: the gradient ∇L (black arrow, uphill, normal to the contour line), the Hessian's eigenvectors and, at a saddle, the escape direction; the map's legend names each arrow</td></tr>
+<tr><td><b>G</b></td><td>An arrow along −∇L at every run's current position, in the run's colour: downhill, the direction a gradient step goes</td></tr>
 <tr><td><b>Ctrl+K</b></td><td>Clear the point analysis</td></tr>
 <tr><td><b>Ctrl+Shift+A / Ctrl+D / Delete</b></td><td>Add a run / duplicate it / remove the selected runs</td></tr>
 <tr><td><b>Mouse wheel / drag</b></td><td>Zoom / pan the map and plots</td></tr>
@@ -49,7 +49,13 @@ watch.</p>"""
 
 READING_HTML = """<h3>How to read the plots</h3>
 <p><b>Loss</b> and <b>gradient norm ‖g‖</b> are on a log scale: a straight falling line means
-the loss shrinks by the same factor every step.</p>
+the loss shrinks by the same factor every step. A log scale cannot show a loss ≤ 0, so when
+the lowest loss known is negative the loss plot shows <b>L − L<sub>min</sub></b> instead, and
+its title gives L<sub>min</sub>: the surface's lowest known minimum, or the lowest loss any
+run recorded if a run went lower or no minimum is known. A run that reached L<sub>min</sub>
+(within the rounding of L) is drawn at that rounding level, about 10<sup>−15</sup> of
+|L<sub>min</sub>|; a run that levels off above it has stopped higher, e.g. in a worse
+minimum.</p>
 <p><b>σ per parameter</b> (σ₁ solid, σ₂ dashed) is the adaptive optimizers' running estimate of
 how large each gradient component usually is: Adagrad's root mean square of all past
 gradients, RMSProp's and Adam's exponentially weighted one. Plain gradient descent and
@@ -59,4 +65,5 @@ dotted (θ₂) lines are the <b>effective rate</b> η<sup>t</sup>/σ<sup>t</sup>
 really gets. Where a direction is steep, σ is large and its effective rate small; along a
 flat direction σ is small and the step grows. That is how one η serves both the steep walls
 and the flat floor of a valley.</p>
-<p>The dashed vertical line is the step shown on the map; drag the timeline to move it.</p>"""
+<p>The dashed vertical line is the step shown on the map; click or drag the timeline to move
+it. The line above the plots names each run in its colour.</p>"""

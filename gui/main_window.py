@@ -247,6 +247,7 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
         self.map_view.startRequested.connect(self._on_map_click)
         self.map_view.startDragged.connect(self._on_start_dragged)
         self.map_view.hovered.connect(self._on_hover)
+        self.map_view.minimaChanged.connect(self.plots.set_known_minimum)
 
     # ================================================================== public API
     def experiment(self) -> Experiment:

@@ -8,24 +8,40 @@ stride if still too long. The recorded data itself is never touched.
 """
 from __future__ import annotations
 
+import html
 import math
-
 from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QVBoxLayout, QWidget
+
+from gui.plot_style import TEXT_COLOR, dark_axis, dark_text
 
 GRID = 240            # samples per axis of the filled surface image
 N_CONTOURS = 14       # contour lines
 MAX_DRAWN_POINTS = 6000  # per trajectory on the map, after thinning
 SPANS_DECADES = 100.0  # loss ratio (range / lower decile) above which colours are log-scaled
+UNDEFINED_COLOR = "#7a7a7a"  # hatching of the cells where the loss is undefined
+UNDEFINED_FILL = "#e4e4e4"   # under the hatching
+UNDEFINED_LABEL = "undefined (no finite loss)"
+LEGEND_COLUMNS = 3  # at most; fewer when the map is narrow (``_fit_legend``)
+
+
+def undefined_brush() -> QBrush:
+    """Grey diagonal hatching: where the formula has no finite value."""
+    return QBrush(QColor(UNDEFINED_COLOR), Qt.BrushStyle.BDiagPattern)
 
 
 def surface_image(surface, grid: int = GRID):
     """Sample ``surface`` on its view. Returns (z (grid, grid) row-major with rows = y,
-    rect (x0, y0, w, h), log_scaled, label, shift) where z = log10(L − shift) or L."""
+    rect (x0, y0, w, h), log_scaled, label, shift) where z = log10(L − shift) or L.
+
+    Where the loss is not a finite number (the formula is undefined there, e.g. x < 0 in
+    log(x), or infinite) z is nan: the map paints those cells as "undefined", never as a
+    colour of the scale."""
     x0, x1, y0, y1 = surface.view
     xs = np.linspace(x0, x1, grid)
     ys = np.linspace(y0, y1, grid)
@@ -34,31 +50,31 @@ def surface_image(surface, grid: int = GRID):
         loss = np.asarray(surface.value(np.column_stack([gx.ravel(), gy.ravel()])),
                           dtype=float).reshape(grid, grid)
     finite = np.isfinite(loss)
+    dx = (x1 - x0) / (grid - 1)
+    dy = (y1 - y0) / (grid - 1)
+    rect = (x0 - dx / 2, y0 - dy / 2, (x1 - x0) + dx, (y1 - y0) + dy)
     if not finite.any():
-        loss = np.zeros_like(loss)
-        finite[:] = True
+        return np.full_like(loss, np.nan), rect, False, "loss", 0.0
     lo, hi = float(loss[finite].min()), float(loss[finite].max())
     span = hi - lo
     low_decile = float(np.percentile(loss[finite] - lo, 10)) if span > 0 else 0.0
     log = bool(getattr(surface, "log_scale", False)) or (
         span > 0 and span / max(low_decile, 1e-300) > SPANS_DECADES)
     shift = 0.0
-    if log and span > 0:
-        if lo > 0:
-            z = np.log10(loss)
-            label = "log₁₀ loss"
+    with np.errstate(all="ignore"):
+        if log and span > 0:
+            if lo > 0:
+                z = np.log10(loss)
+                label = "log₁₀ loss"
+            else:
+                shift = lo - max(span * 1e-6, 1e-12)
+                z = np.log10(loss - shift)
+                label = f"log₁₀(loss − {shift:.3g})"
         else:
-            shift = lo - max(span * 1e-6, 1e-12)
-            z = np.log10(loss - shift)
-            label = f"log₁₀(loss − {shift:.3g})"
-    else:
-        log = False
-        z = loss
-        label = "loss"
-    z = np.where(np.isfinite(z), z, np.nanmax(np.where(np.isfinite(z), z, np.nan)))
-    dx = (x1 - x0) / (grid - 1)
-    dy = (y1 - y0) / (grid - 1)
-    rect = (x0 - dx / 2, y0 - dy / 2, (x1 - x0) + dx, (y1 - y0) + dy)
+            log = False
+            z = loss.copy()
+            label = "loss"
+    z[~finite] = np.nan
     return z, rect, log, label, shift
 
 
@@ -92,7 +108,11 @@ def contour_segments(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, levels) -> n
             seg[0::2, 0], seg[0::2, 1] = ex[ia, ii, jj], ey[ia, ii, jj]
             seg[1::2, 0], seg[1::2, 1] = ex[ib, ii, jj], ey[ib, ii, jj]
             out.append(seg)
-    return np.concatenate(out) if out else np.zeros((0, 2))
+    if not out:
+        return np.zeros((0, 2))
+    seg = np.concatenate(out)
+    ok = np.isfinite(seg).all(axis=1).reshape(-1, 2).all(axis=1)  # both ends defined
+    return seg[np.repeat(ok, 2)]
 
 
 def thin_indices(theta: np.ndarray, pixel: float, max_points: int = MAX_DRAWN_POINTS
@@ -121,13 +141,15 @@ class MapView(QWidget):
     Signals: ``startRequested(x, y)`` on a left click (not a drag) on the map;
     ``startDragged(run, x, y)`` when run ``run``'s start marker is dropped at (x, y);
     ``pointRequested(x, y)`` on a right click; ``hovered(x, y, loss)`` when the mouse moves
-    over the map (loss nan outside the surface's domain).
+    over the map (loss nan outside the surface's domain); ``minimaChanged(loss)`` when the
+    marked minima change, with the lowest one's loss (nan when none is marked).
     """
 
     startRequested = Signal(float, float)
     startDragged = Signal(int, float, float)
     pointRequested = Signal(float, float)
     hovered = Signal(float, float, float)
+    minimaChanged = Signal(float)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -138,18 +160,37 @@ class MapView(QWidget):
         self.view_box.setMenuEnabled(False)
         self.view_box.setAspectLocked(False)
         self.plot_item.showGrid(False, False)
+        dark_text(self.plot_item)  # dark axis titles, tick labels and title on white
         self.plot_item.setTitle("")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.plot)
 
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = pg.ImageItem(axisOrder="row-major")  # nan cells are transparent
         self.image.setZValue(-100)
         self.plot_item.addItem(self.image)
+        # under the image: grey hatching, seen only through its undefined (nan) cells
+        self.undefined = QGraphicsRectItem(0, 0, 1, 1)
+        self.undefined.setBrush(QBrush(QColor(UNDEFINED_FILL)))
+        self.undefined.setPen(QPen(Qt.PenStyle.NoPen))
+        self._hatch = QGraphicsRectItem(0, 0, 1, 1, self.undefined)
+        self._hatch.setBrush(undefined_brush())
+        self._hatch.setPen(QPen(Qt.PenStyle.NoPen))
+        self.undefined.setVisible(False)
+        self.plot_item.addItem(self.undefined, ignoreBounds=True)
+        self.undefined.setZValue(self.image.zValue() - 1)  # after addItem, which raises it
+        # its legend entry (a sample square with the same hatching; never drawn on the map)
+        self.undefined_key = pg.BarGraphItem(x=[0], height=[1], width=1,
+                                             brush=undefined_brush(), pen=UNDEFINED_COLOR)
+        self.undefined_key.opts["pen"] = pg.mkPen(UNDEFINED_FILL)  # the sample's base line
+        self.undefined_fraction = 0.0
         self.colormap = pg.colormap.get("viridis")
         self.color_bar = pg.ColorBarItem(values=(0, 1), colorMap=self.colormap,
                                          interactive=False, width=14)
         self.color_bar.setImageItem(self.image, insert_in=self.plot_item)
+        # plain numbers on the colour bar: no "(x0.001)" scale factor in its label
+        self.color_bar.axis.enableAutoSIPrefix(False)
+        dark_axis(self.color_bar.axis)
         self.contours = pg.PlotDataItem(pen=pg.mkPen(255, 255, 255, 120, width=1),
                                         connect="pairs")
         self.contours.setZValue(-50)
@@ -170,12 +211,19 @@ class MapView(QWidget):
         for item in (self.minima, self.saddles, self.maxima, self.curves):
             item.setZValue(5)
             self.plot_item.addItem(item)
-        self.legend = self.plot_item.addLegend(offset=(-6, -6), labelTextSize="8pt",
-                                               labelTextColor="#202020",
-                                               pen=pg.mkPen("#888888", width=1),
-                                               brush=pg.mkBrush(255, 255, 255, 220))
+        # the legend in a strip of its own under the map: it never hides the map, and a long
+        # legend cannot squeeze the map or push the colour bar out of the window
+        self.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, labelTextSize="8pt",
+                                    labelTextColor=TEXT_COLOR, verSpacing=-6, horSpacing=14)
+        self.legend_view = pg.GraphicsView(self, background="w")
+        self.legend_view.setCentralItem(self.legend)
+        self.legend_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.legend_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.legend_view.setFixedHeight(0)
+        lay.addWidget(self.legend_view)
         self._legend_keys = [("minimum", self.minima), ("saddle", self.saddles),
                              ("maximum", self.maxima), ("curve of critical points", self.curves)]
+        self._extra_keys: list[tuple[str, object]] = []  # (text, item): e.g. "undefined"
         self.paths: list[pg.PlotDataItem] = []
         self.starts: list[pg.TargetItem] = []
         self.current = pg.ScatterPlotItem(size=9, pen=pg.mkPen("k", width=1))
@@ -186,6 +234,7 @@ class MapView(QWidget):
         self._pixel = 1.0
         self._colors: list[str] = []
         self._image_shift = 0.0
+        self.lowest_minimum = float("nan")  # loss of the lowest marked minimum
         self._log = False
         self._grid_z: np.ndarray | None = None
 
@@ -199,11 +248,18 @@ class MapView(QWidget):
         self.surface = surface
         z, rect, log, label, shift = surface_image(surface)
         self._grid_z, self._log, self._image_shift = z, log, shift
-        zmin, zmax = float(z.min()), float(z.max())
+        defined = np.isfinite(z)
+        zmin = float(z[defined].min()) if defined.any() else 0.0
+        zmax = float(z[defined].max()) if defined.any() else 1.0
         if zmax <= zmin:
             zmax = zmin + 1.0
         self.image.setImage(z, levels=(zmin, zmax), autoLevels=False)
         self.image.setRect(QRectF(*rect))
+        self.undefined_fraction = 1.0 - float(defined.mean())
+        self.undefined.setRect(QRectF(*rect))
+        self._hatch.setRect(QRectF(*rect))
+        self.undefined.setVisible(self.undefined_fraction > 0)
+        self.set_legend_entry(UNDEFINED_LABEL, self.undefined_key, self.undefined_fraction > 0)
         self.color_bar.setLevels((zmin, zmax))
         self.color_bar.axis.setLabel(label)
         x0, x1, y0, y1 = surface.view
@@ -241,6 +297,48 @@ class MapView(QWidget):
         self.legend.removeItem(self.curves)
         if len(dots):
             self.legend.addItem(self.curves, label)
+        self._fit_legend()
+        self.lowest_minimum = float("nan")
+        mins = [(p.x, p.y) for p in points if p.kind == "minimum"]
+        if mins and self.surface is not None:
+            with np.errstate(all="ignore"):
+                loss = np.asarray(self.surface.value(np.array(mins, dtype=float)), dtype=float)
+            loss = loss[np.isfinite(loss)]
+            if len(loss):
+                self.lowest_minimum = float(loss.min())
+        self.minimaChanged.emit(self.lowest_minimum)
+
+    def set_legend_entry(self, text: str, item, shown: bool = True) -> None:
+        """Show (or with ``shown`` False remove) a legend entry ``text`` drawn like ``item``
+        (e.g. the undefined region or the gradient arrows); entries survive ``set_runs``."""
+        known = any(it is item for _, it in self._extra_keys)
+        if shown and not known:
+            self._extra_keys.append((text, item))
+            self.legend.addItem(item, text)
+        elif not shown and known:
+            self._extra_keys = [(t, it) for t, it in self._extra_keys if it is not item]
+            self.legend.removeItem(item)
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as fit under the map (1 to LEGEND_COLUMNS), and a strip
+        just tall enough for its rows."""
+        items = self.legend.items
+        if not items:
+            self.legend_view.setFixedHeight(0)
+            return
+        widest = max(label.item.boundingRect().width() for _, label in items) + 20 + 24
+        fit = int(max(self.width() - 12, 1) // max(widest, 1.0))
+        cols = max(1, min(LEGEND_COLUMNS, fit, len(items)))
+        if cols != self.legend.columnCount:
+            self.legend.setColumnCount(cols)
+        rows = -(-len(items) // cols)
+        row_h = max(label.item.boundingRect().height() for _, label in items) - 4
+        self.legend_view.setFixedHeight(int(rows * row_h) + 10)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self._fit_legend()
 
     def loss_at(self, x: float, y: float) -> float:
         if self.surface is None:
@@ -257,9 +355,10 @@ class MapView(QWidget):
         self.legend.clear()
         self.paths, self.starts, self._colors = [], [], list(colors)
         for i, (label, color, start) in enumerate(zip(labels, colors, starts)):
-            path = pg.PlotDataItem(pen=pg.mkPen(color, width=1), name=label)
+            path = pg.PlotDataItem(pen=pg.mkPen(color, width=1))
             path.setZValue(10)
             self.plot_item.addItem(path)
+            self.legend.addItem(path, html.escape(label))  # a legend label is rich text
             self.paths.append(path)
             target = pg.TargetItem(pos=start, size=13, symbol="o", movable=True,
                                    pen=pg.mkPen("k", width=1), brush=pg.mkBrush(color),
@@ -273,6 +372,9 @@ class MapView(QWidget):
         for text, item in self._legend_keys:
             if len(item.data):
                 self.legend.addItem(item, text)
+        for text, item in self._extra_keys:
+            self.legend.addItem(item, text)
+        self._fit_legend()
         self.current.setData([], [])
         self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in labels]
         self._drawn: list[tuple[int, int] | None] = [None] * len(labels)  # (rows, end) drawn

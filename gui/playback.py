@@ -17,7 +17,7 @@ from gui.speed_control import AUTO, TARGET_S, SpeedCombo
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
-                               QSpinBox, QVBoxLayout, QWidget)
+                               QSpinBox, QStyle, QStyleOptionSlider, QVBoxLayout, QWidget)
 
 from engine.limits import MAX_STEPS  # the experiment's limit on steps
 
@@ -114,6 +114,33 @@ class Stepper:
         return done
 
 
+class JumpSlider(QSlider):
+    """A slider whose track jumps to the clicked value (a plain QSlider moves one page per
+    click); the handle can then be dragged on in the same press."""
+
+    def mousePressEvent(self, event):  # noqa: N802 (Qt)
+        if event.button() == Qt.MouseButton.LeftButton and self.maximum() > self.minimum():
+            opt = QStyleOptionSlider()
+            self.initStyleOption(opt)
+            handle = self.style().subControlRect(QStyle.ComplexControl.CC_Slider, opt,
+                                                 QStyle.SubControl.SC_SliderHandle, self)
+            if not handle.contains(event.position().toPoint()):
+                groove = self.style().subControlRect(QStyle.ComplexControl.CC_Slider, opt,
+                                                     QStyle.SubControl.SC_SliderGroove, self)
+                if self.orientation() == Qt.Orientation.Horizontal:
+                    span = groove.width() - handle.width()
+                    pos = event.position().x() - groove.x() - handle.width() / 2
+                else:
+                    span = groove.height() - handle.height()
+                    pos = event.position().y() - groove.y() - handle.height() / 2
+                value = QStyle.sliderValueFromPosition(
+                    self.minimum(), self.maximum(), int(round(pos)), max(int(span), 1),
+                    opt.upsideDown)
+                self.setValue(value)
+                # the handle is under the pointer now: the same press can drag it on
+        super().mousePressEvent(event)
+
+
 class PlaybackBar(QWidget):
     """Play/Pause, Step, Reset, speed, step limit, current step, timeline and run status.
 
@@ -149,9 +176,10 @@ class PlaybackBar(QWidget):
         self.step_label = QLabel("step 0", self)
         self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance(
             "step 1,000,000 of 1,000,000") + 6)
-        self.timeline = QSlider(Qt.Orientation.Horizontal, self)
+        self.timeline = JumpSlider(Qt.Orientation.Horizontal, self)
         self.timeline.setRange(0, 0)
-        self.timeline.setToolTip("Scrub back to any recorded step")
+        self.timeline.setToolTip("Scrub back to any recorded step: click or drag")
+        self._newest, self._limit = 0, 0
         self.status_label = QLabel(self)
         self.status_label.setTextFormat(Qt.TextFormat.RichText)
         self.status_label.setWordWrap(True)
@@ -209,7 +237,9 @@ class PlaybackBar(QWidget):
         self.step_button.setEnabled(ok)
 
     def set_position(self, shown: int, newest: int, limit: int) -> None:
-        """The timeline spans 0..newest with the handle at ``shown``."""
+        """The timeline spans 0..newest with the handle at ``shown``; ``newest`` and
+        ``limit`` also tell ``set_status`` whether the step limit has been reached."""
+        self._newest, self._limit = int(newest), int(limit)
         self.timeline.blockSignals(True)
         self.timeline.setRange(0, max(newest, 0))
         self.timeline.setValue(shown)
@@ -221,8 +251,10 @@ class PlaybackBar(QWidget):
 
     def set_status(self, labels: Sequence[str], colors: Sequence[str],
                    statuses: Sequence[str], problem: str = "") -> None:
-        """One coloured entry per run: running / converged at step k / diverged at step k;
-        ``problem`` (why nothing can run) is shown in red instead when given."""
+        """One coloured entry per run: running / converged at step k / diverged at step k /
+        finished at step k; ``problem`` (why nothing can run) is shown in red instead when
+        given. A run still "running" when the simulation has reached the step limit of
+        ``set_position`` is shown as "finished at step <limit>", as the command line does."""
         if problem:
             self.status_label.setText(
                 f"<span style='color:#c00000'><b>Cannot run:</b> {html.escape(problem)}</span>")
@@ -234,6 +266,8 @@ class PlaybackBar(QWidget):
             elif status.startswith("converged"):
                 st = f"<b style='color:#007a33'>✓ {html.escape(status)}</b>"
             else:
+                if status == "running" and self._limit and self._newest >= self._limit:
+                    status = f"finished at step {self._newest}"
                 st = html.escape(status)
             parts.append(f"<span style='color:{color}'>■</span> {html.escape(label)}: {st}")
         self.status_label.setText("&nbsp;&nbsp; ".join(parts))

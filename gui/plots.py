@@ -6,9 +6,18 @@ that are only extended with the new steps of each frame (pyqtgraph's own log mod
 recompute the whole history every frame), and the curves get all of it; the PlotItems thin
 it for display only (peak downsampling and clip-to-view). A vertical cursor line marks the
 shown step; hovering over a plot lists the values of every run at the step under the mouse.
+
+A log axis cannot show a loss ≤ 0. Whenever the lowest loss known is negative, the loss plot
+shows L − L_min instead, and its title says so and gives L_min: the lowest known minimum of
+the surface (``set_known_minimum``), or the lowest loss recorded if a run went lower or no
+minimum is known. A difference below the rounding of L near L_min is drawn at that rounding
+level (4 ulp of L_min), and a loss of exactly 0 (when no loss is negative) a whole decade
+below the smallest positive loss, as the title says: no recorded step disappears.
 """
 from __future__ import annotations
 
+import html
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -16,6 +25,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from gui.plot_style import TEXT_COLOR, dark_text
 
 DASH = Qt.PenStyle.DashLine
 DOT = Qt.PenStyle.DotLine
@@ -34,7 +45,7 @@ class RunStyle:
 
 # (key, title, y label)
 PANELS = (
-    ("loss", "Loss L(θ<sup>t</sup>)", "loss"),
+    ("loss", "Loss L(θ<sup>t</sup>)", "loss"),  # or L − L_min: see _update_reference
     ("grad_norm", "Gradient norm ‖g<sup>t</sup>‖", "‖g‖"),
     ("sigma", "σ per parameter: σ₁ solid, σ₂ dashed", "σ"),
     ("lr", "η<sup>t</sup> solid; η<sup>t</sup>/σ<sup>t</sup>: θ₁ dashed, θ₂ dotted", "rate"),
@@ -54,9 +65,17 @@ BLOCK = 256  # steps per min/max block of a long curve's display envelope
 ENVELOPE_SPAN = 50_000  # beyond this many visible steps, long curves draw their envelope
 
 
+LOSS_TITLE = "Loss L(θ<sup>t</sup>)"
+ULP_FLOOR = 4 * np.finfo(float).eps  # differences below this × |L_min| are rounding
+KNOWN_MINIMUM = "lowest known minimum"
+RECORDED = "lowest loss recorded"
+BELOW_RECORDED = "just below the lowest loss recorded, while playing"
+
+
 class _LogSeries:
-    """log₁₀ of a growing recorded array, extended incrementally: ``update(values)`` with the
-    full array (n,) returns a view of length n. Non-positive values become nan (gaps).
+    """log₁₀ of a growing recorded array minus ``offset``, extended incrementally:
+    ``update(values)`` with the full array (n,) returns a view of length n. Values − offset
+    ≤ 0 become nan (gaps), or ``floor`` when a floor > 0 is set (``set_offset``).
 
     For display it also keeps, per block of BLOCK steps, the minimum and maximum (a peak
     envelope, extended as blocks complete): ``display(n)`` gives 2 points per block plus the
@@ -69,6 +88,15 @@ class _LogSeries:
         self.n = 0
         self.env = np.empty((0, 2))  # (blocks, [min, max])
         self.blocks = 0
+        self.offset = 0.0
+        self.floor = 0.0
+
+    def set_offset(self, offset: float, floor: float = 0.0) -> None:
+        """Show log₁₀(values − offset), differences below ``floor`` at the floor; a change
+        recomputes everything at the next ``update``."""
+        if (offset, floor) != (self.offset, self.floor):
+            self.offset, self.floor = float(offset), float(floor)
+            self.n = self.blocks = 0
 
     def update(self, values: np.ndarray) -> np.ndarray:
         n = len(values)
@@ -80,7 +108,11 @@ class _LogSeries:
             self.buf = new
         if n > self.n:
             with np.errstate(all="ignore"):
-                part = np.log10(values[self.n:n])
+                part = values[self.n:n] - self.offset if self.offset else values[self.n:n]
+                if self.floor > 0:
+                    part = np.fmax(part, self.floor, where=np.isfinite(part),
+                                   out=np.array(part, dtype=float))
+                part = np.log10(part)
             part[~np.isfinite(part)] = np.nan
             self.buf[self.n:n] = part
             self.n = n
@@ -128,9 +160,18 @@ class RunPlots(QWidget):
         self.readout.setWordWrap(True)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.readout.setMinimumHeight(self.readout.fontMetrics().height() * 2 + 6)
+        # the runs' colours, in a row of their own above the plots: it never covers a curve
+        self.legend = QLabel(self)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.legend.setStyleSheet(f"QLabel {{ color: {TEXT_COLOR}; background: white; "
+                                  "padding: 2px 6px; }")
+        self.legend.setToolTip("Each run's colour in the plots and on the map")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
+        lay.addWidget(self.legend)
         lay.addWidget(self.layout_widget, 1)
         lay.addWidget(self.readout)
         self.plots: dict[str, pg.PlotItem] = {}
@@ -139,6 +180,7 @@ class RunPlots(QWidget):
         for row, (key, title, ylabel) in enumerate(PANELS):
             p = self.layout_widget.addPlot(row=row, col=0,
                                            axisItems={"left": DecadeAxis("left")})
+            dark_text(p)  # dark axis titles, tick labels and title (WCAG AA on white)
             p.setTitle(title, size="9pt")
             p.titleLabel.setMinimumWidth(10)  # a narrow panel clips the title, not the plot
             p.setLabel("left", ylabel)
@@ -166,6 +208,11 @@ class RunPlots(QWidget):
         self.styles: list[RunStyle] = []
         self._histories: Sequence = ()
         self._upto: int | None = None
+        self._known_min = math.nan  # the surface's lowest known minimum (nan: none known)
+        self._lowest: list[tuple[int, float, float]] = []
+        self.loss_floor = 0.0
+        self.loss_offset = 0.0  # the loss plot shows log₁₀(L − loss_offset)
+        self.loss_source = ""   # what loss_offset is ("" while it is 0: plain L)
         self.layout_widget.scene().sigMouseMoved.connect(self._on_move)
         self.plots["loss"].getViewBox().sigXRangeChanged.connect(self._on_x_range)
 
@@ -175,6 +222,11 @@ class RunPlots(QWidget):
                 for c in items:
                     self.plots[key].removeItem(c)
         self.styles = list(styles)
+        self.legend.setText(" &nbsp; ".join(  # breaks only between runs
+            f"<span style='white-space:nowrap'><span style='color:{st.color}; "
+            f"font-weight:bold'>━━</span>&nbsp;{html.escape(st.label)}</span>"
+            for st in self.styles))
+        self.legend.setVisible(bool(self.styles))
         self.curves = []
         self._series: list[list[tuple[pg.PlotDataItem, _LogSeries, Callable]]] = []
         self._drawn_rows: list[int] = []
@@ -202,6 +254,9 @@ class RunPlots(QWidget):
             self._series.append(series)
             self._drawn_rows.append(-1)
         self._histories = ()
+        # per run: (rows seen, lowest L, smallest positive L)
+        self._lowest = [(0, math.inf, math.inf) for _ in self.styles]
+        self._set_reference(0.0, "", 0.0)
         self._x_auto = False  # the first 10 steps show on a 0..10 axis, then x follows the data
         self.plots["loss"].setXRange(0, 10, padding=0.02)
 
@@ -218,6 +273,13 @@ class RunPlots(QWidget):
         length, about a pixel at full view (the cursor line marks the newest step)."""
         self._histories, self._upto = histories, upto
         wide = self._visible_span() > ENVELOPE_SPAN
+        if self._update_reference(histories, exact):  # L_min moved: re-set the loss curves
+            for i, h in enumerate(histories[: len(self._series)]):
+                item, series, get = self._series[i][0]
+                n = len(h.loss)
+                y = series.update(get(h))
+                item.setData(*series.display(n)) if wide and n > ENVELOPE_SPAN else \
+                    item.setData(_steps(n), y)
         newest = 0
         for i, h in enumerate(histories):
             n = len(h.loss)
@@ -237,6 +299,97 @@ class RunPlots(QWidget):
         step = newest if upto is None else upto
         if exact or abs(step - self.cursor_step) >= self._step_per_pixel():
             self.set_cursor(step)  # while playing, only when it moves by a pixel or more
+
+    # ------------------------------------------------------------------ loss reference
+    def set_known_minimum(self, loss: float) -> None:
+        """The surface's lowest known minimum (nan: none known); the loss plot measures from
+        it when it is negative (see the module's docstring)."""
+        loss = float(loss)
+        if loss == self._known_min or (math.isnan(loss) and math.isnan(self._known_min)):
+            return
+        self._known_min = loss
+        if self._histories:
+            self._drawn_rows = [-1] * len(self._drawn_rows)
+            self.update_frame(self._histories, self._upto)
+        else:
+            self._set_reference(*self._reference(math.inf, True))
+
+    def lowest_recorded(self, histories: Sequence) -> tuple[float, float]:
+        """(the lowest finite loss recorded by any run, the smallest positive one); inf when
+        there is none. Kept incrementally: each call looks at the new rows only."""
+        low = low_pos = math.inf
+        for i, h in enumerate(histories[: len(self._lowest)]):
+            seen, best, best_pos = self._lowest[i]
+            n = len(h.loss)
+            if n < seen:
+                seen, best, best_pos = 0, math.inf, math.inf
+            if n > seen:
+                part = h.loss[seen:n]
+                lo = float(part.min())  # one pass in the usual case (all finite)
+                if not math.isfinite(lo):
+                    part = part[np.isfinite(part)]
+                    lo = float(part.min()) if len(part) else math.inf
+                best = min(best, lo)
+                if lo > 0:
+                    best_pos = min(best_pos, lo)
+                elif len(part):
+                    pos = part[part > 0]
+                    if len(pos):
+                        best_pos = min(best_pos, float(pos.min()))
+                self._lowest[i] = (n, best, best_pos)
+            low, low_pos = min(low, best), min(low_pos, best_pos)
+        return low, low_pos
+
+    def _reference(self, recorded: float, exact: bool,
+                   positive: float = math.inf) -> tuple[float, str, float]:
+        """(L_min, what it is, floor) for the lowest recorded loss ``recorded`` (and the
+        smallest positive one, ``positive``); L_min = 0 with "" when the lowest loss known
+        is ≥ 0 (the plot shows L itself; a loss of exactly 0 is drawn at ``floor``, a whole
+        decade below the smallest positive loss)."""
+        known = self._known_min
+        # a run at the known minimum may record it a rounding error lower
+        tol = 1e-9 * max(1.0, abs(known)) if math.isfinite(known) else 0.0
+        if math.isfinite(known) and known <= recorded + tol and known < 0:
+            return known, KNOWN_MINIMUM, ULP_FLOOR * abs(known)
+        if not recorded < 0:
+            if recorded == 0:  # a loss of exactly 0 (e.g. Newton at a quadratic's minimum)
+                decade = math.floor(math.log10(positive)) if math.isfinite(positive) else -15
+                return 0.0, "", 10.0 ** (decade - 1)
+            return 0.0, "", 0.0
+        if exact:
+            return recorded, RECORDED, ULP_FLOOR * abs(recorded)
+        # while playing, L_min moves down in steps (each re-set costs a full pass over the
+        # recorded losses): a little below the lowest recorded; exact again on pause
+        current = self.loss_offset if self.loss_source in (RECORDED, BELOW_RECORDED) else None
+        if current is not None and current <= recorded:
+            return self.loss_offset, self.loss_source, self.loss_floor
+        margin = 1e-6 * max(1.0, abs(recorded))
+        if current is not None:
+            margin = max(margin, current - recorded)
+        return recorded - margin, BELOW_RECORDED, ULP_FLOOR * abs(recorded - margin)
+
+    def _update_reference(self, histories: Sequence, exact: bool) -> bool:
+        """Re-derive L_min from the recorded losses; True when it changed."""
+        low, low_pos = self.lowest_recorded(histories)
+        ref = self._reference(low, exact, low_pos)
+        if ref == (self.loss_offset, self.loss_source, self.loss_floor):
+            return False
+        self._set_reference(*ref)
+        return True
+
+    def _set_reference(self, offset: float, source: str, floor: float = 0.0) -> None:
+        self.loss_offset, self.loss_source, self.loss_floor = offset, source, floor
+        for series in getattr(self, "_series", ()):
+            series[0][1].set_offset(offset, floor)
+        p = self.plots["loss"]
+        if source:
+            p.setTitle(f"L(θ<sup>t</sup>) − L<sub>min</sub>, L<sub>min</sub> = {offset:.6g} "
+                       f"({source})", size="9pt")
+            p.setLabel("left", "L − L<sub>min</sub>")
+        else:
+            p.setTitle(LOSS_TITLE + (f"; L = 0 drawn at {floor:.0e}" if floor else ""),
+                       size="9pt")
+            p.setLabel("left", "loss")
 
     def _step_per_pixel(self) -> float:
         return self._visible_span() / max(self.plots["loss"].getViewBox().width(), 1.0)
@@ -270,6 +423,8 @@ class RunPlots(QWidget):
                 continue
             if key == "loss":
                 vals = f"{h.loss[step]:.5g}"
+                if self.loss_source:
+                    vals += f" (L − L<sub>min</sub> = {h.loss[step] - self.loss_offset:.3g})"
             elif key == "grad_norm":
                 vals = f"{h.grad_norm[step]:.4g}"
             elif key == "sigma":

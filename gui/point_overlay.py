@@ -1,6 +1,7 @@
-"""Map overlays that explain a point: the gradient arrow (normal to the contour line), the
-Hessian's eigenvectors scaled by their eigenvalues, the escape direction at a saddle, and the
-gradient arrow at every run's current position.
+"""Map overlays that explain a point: the gradient arrow ∇L (uphill, normal to the contour
+line), the Hessian's eigenvectors scaled by their eigenvalues, the escape direction at a
+saddle, and the descent arrow −∇L (downhill, where a gradient step goes) at every run's
+current position. Each kind of arrow gets a legend entry on the map while it is drawn.
 
 The maths comes from ``engine.analysis.analyze_point``; this module only draws it into a given
 pyqtgraph ``PlotItem`` (the map's). Arrows are drawn as line segments in data coordinates; their
@@ -20,6 +21,23 @@ POSITIVE_COLOR = "#0072b2"   # eigenvector with λ > 0 (curving up)
 NEGATIVE_COLOR = "#d55e00"   # eigenvector with λ < 0 (curving down)
 ESCAPE_COLOR = "#009e73"
 ARROW_FRACTION = 0.12        # arrow length as a fraction of the smaller view side
+RUN_ARROW_KEY_COLOR = "#404040"  # legend sample of the per-run arrows (drawn in run colours)
+
+# legend texts (rich text): what each arrow is
+GRADIENT_TEXT = "∇L, uphill"
+TANGENT_TEXT = "contour tangent"
+POSITIVE_TEXT = "eigenvector, λ &gt; 0"
+NEGATIVE_TEXT = "eigenvector, λ &lt; 0"
+ESCAPE_TEXT = "escape, downhill"
+RUN_ARROWS_TEXT = "−∇L at runs, downhill"
+
+
+def legend_sample(color: str, width: float = 2.0, style=None) -> pg.PlotDataItem:
+    """A line item that only serves as a legend sample (never added to a plot)."""
+    pen = pg.mkPen(color, width=width)
+    if style is not None:
+        pen.setStyle(style)
+    return pg.PlotDataItem(pen=pen)
 
 
 def _view_size(plot_item, surface) -> tuple[float, float]:
@@ -79,7 +97,8 @@ def point_items(surface, x: float, y: float, plot_item=None,
                 analysis: PointAnalysis | None = None) -> list:
     """The pyqtgraph items explaining point (x, y) of ``surface``:
 
-    - a black arrow along ∇L (uphill; normal to the contour line) and a dotted contour tangent,
+    - a black arrow along +∇L (uphill; normal to the contour line) and a dotted contour
+      tangent,
     - the Hessian's eigenvectors as double-headed segments scaled by |λᵢ|/|λ|max (blue λ > 0,
       orange λ < 0),
     - for a negative eigenvalue, the green escape arrow (downhill along that eigenvector),
@@ -136,37 +155,67 @@ def point_items(surface, x: float, y: float, plot_item=None,
 
 class PointOverlay:
     """Owns the point-explanation items on a PlotItem: ``show(surface, x, y)`` replaces them,
-    ``clear()`` removes them. ``analysis`` holds the last PointAnalysis (or None)."""
+    ``clear()`` removes them. ``analysis`` holds the last PointAnalysis (or None).
+    ``legend`` (optional: anything with ``set_legend_entry(text, item, shown)``, e.g. the
+    MapView) names the arrows shown."""
 
-    def __init__(self, plot_item):
+    def __init__(self, plot_item, legend=None):
         self.plot_item = plot_item
+        self.legend = legend
         self.items: list = []
         self.analysis: PointAnalysis | None = None
+        from PySide6.QtCore import Qt
+
+        self.keys = {GRADIENT_TEXT: legend_sample(GRADIENT_COLOR),
+                     TANGENT_TEXT: legend_sample(GRADIENT_COLOR, 1.0, Qt.PenStyle.DotLine),
+                     POSITIVE_TEXT: legend_sample(POSITIVE_COLOR),
+                     NEGATIVE_TEXT: legend_sample(NEGATIVE_COLOR),
+                     ESCAPE_TEXT: legend_sample(ESCAPE_COLOR, 3.0)}
+        self.shown_keys: list[str] = []
 
     def show(self, surface, x: float, y: float) -> PointAnalysis:
         self.clear()
-        self.analysis = analyze_point(surface, (x, y))
+        a = self.analysis = analyze_point(surface, (x, y))
         self.items = point_items(surface, x, y, self.plot_item, self.analysis)
         for item in self.items:
             self.plot_item.addItem(item)
-        return self.analysis
+        keys = []
+        if a.grad_norm > 0 and np.isfinite(a.grad_norm):
+            keys += [GRADIENT_TEXT, TANGENT_TEXT]
+        lam = a.eigenvalues
+        if np.isfinite(lam).all():
+            keys += [POSITIVE_TEXT] * bool((lam > 0).any()) + [NEGATIVE_TEXT] * bool((lam < 0).any())
+        if a.escape_direction is not None:
+            keys.append(ESCAPE_TEXT)
+        self._set_keys(keys)
+        return a
 
     def clear(self) -> None:
         for item in self.items:
             self.plot_item.removeItem(item)
         self.items = []
         self.analysis = None
+        self._set_keys([])
+
+    def _set_keys(self, keys: list[str]) -> None:
+        self.shown_keys = list(keys)
+        if self.legend is not None:
+            for text, sample in self.keys.items():
+                self.legend.set_legend_entry(text, sample, text in keys)
 
 
 class RunGradientArrows:
-    """The gradient arrow at every run's current position (toggle with ``set_visible``).
+    """The descent arrow at every run's current position (toggle with ``set_visible``).
 
     ``update(surface, thetas (n, 2), colors)`` redraws: one arrow per run along −∇L (the
-    direction gradient descent moves), in the run's colour, of fixed length.
+    direction a gradient step moves: downhill, normal to the contour line), in the run's
+    colour, of fixed length. ``legend`` as for PointOverlay: "−∇L at each run" while shown.
     """
 
-    def __init__(self, plot_item):
+    def __init__(self, plot_item, legend=None):
         self.plot_item = plot_item
+        self.legend = legend
+        self.key = legend_sample(RUN_ARROW_KEY_COLOR)
         self.items: list = []
         self.visible = True
         self.directions = np.empty((0, 2))
@@ -175,6 +224,8 @@ class RunGradientArrows:
         self.visible = bool(on)
         for item in self.items:
             item.setVisible(self.visible)
+        if self.legend is not None:
+            self.legend.set_legend_entry(RUN_ARROWS_TEXT, self.key, self.visible)
 
     def update(self, surface, thetas, colors: Sequence[str]) -> None:
         thetas = np.asarray(thetas, dtype=float).reshape(-1, 2)

@@ -1,6 +1,7 @@
 """The learning-rate sweep panel: optimizer + hyperparameters, η range, count, steps, start;
 Run with a progress bar and Cancel; final loss and steps-to-tolerance against η on log axes,
-diverged runs marked. A click on a plot picks the nearest swept η and emits it so the window
+diverged runs and runs that never met the tolerance marked at the top, with legends. A loss
+≤ 0 is drawn as L − L_min (``final_loss_display``), as the loss plot of the race does. A click on a plot picks the nearest swept η and emits it so the window
 can add it as a run.
 
 The sweep advances in chunks on a GUI-thread QTimer (the engine does 1,000 runs × 100 steps
@@ -20,9 +21,38 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 from engine.optimizers import OPTIMIZERS
 from engine.limits import check_record_memory
 from engine.sweep import MAX_COUNT, Sweep, SweepConfig, SweepResult, rate_key
+from gui.plot_style import TEXT_COLOR, dark_text
 
 DIVERGED_COLOR = "#d62728"
 OK_COLOR = "#0072b2"
+MISSED_COLOR = "#6a6a6a"  # swept runs that never met the tolerance
+ULP_FLOOR = 4 * np.finfo(float).eps
+
+
+def final_loss_display(final: np.ndarray, loss_star: float = math.nan
+                       ) -> tuple[np.ndarray, float, str, float]:
+    """What the log-scaled final-loss plot draws for the finite losses ``final`` (k,):
+    (values > 0, L_min, what L_min is, floor). A log axis cannot show a loss ≤ 0: when the
+    lowest loss known (the surface's lowest minimum ``loss_star`` or the lowest final loss)
+    is negative, the values are L − L_min, those within rounding of it drawn at 4 ulp of
+    L_min; a loss of exactly 0 (none negative) is drawn a decade below the smallest positive
+    one. Otherwise (L_min ≥ 0) the values are the losses themselves ("" for what L_min is)."""
+    final = np.asarray(final, dtype=float)
+    recorded = float(final.min()) if len(final) else math.inf
+    known = float(loss_star)
+    if math.isfinite(known) and known < 0 and known <= recorded + 1e-9 * max(1.0, abs(known)):
+        ref, source = known, "lowest known minimum"
+    elif recorded < 0:
+        ref, source = recorded, "lowest final loss"
+    else:
+        floor = 0.0
+        if recorded == 0:
+            pos = final[final > 0]
+            decade = math.floor(math.log10(pos.min())) if len(pos) else -15
+            floor = 10.0 ** (decade - 1)
+        return np.maximum(final, floor), 0.0, "", floor
+    floor = ULP_FLOOR * abs(ref)
+    return np.maximum(final - ref, floor), ref, source, floor
 
 
 class SweepPanel(QWidget):
@@ -106,25 +136,38 @@ class SweepPanel(QWidget):
             pi.setLabel("bottom", "η")
             pi.setLabel("left", label)
             pi.showGrid(True, True, 0.3)
+            dark_text(pi)  # dark axis titles and tick labels (WCAG AA on white)
             pi.setMenuEnabled(False)
             for side in ("left", "bottom"):
                 pi.getAxis(side).enableAutoSIPrefix(False)  # no "(x1e+27)" on a log axis
             w.scene().sigMouseClicked.connect(lambda ev, w=w: self._on_click(w, ev))
         self.loss_plot.getPlotItem().setLogMode(True, True)
         self.steps_plot.getPlotItem().setLogMode(True, False)
+        self.loss_legend = self._legend(self.loss_plot)
+        self.steps_legend = self._legend(self.steps_plot)
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen(OK_COLOR, width=1),
                                               symbol="o", symbolSize=4,
                                               symbolBrush=OK_COLOR, symbolPen=None)
         self.loss_diverged = pg.ScatterPlotItem(symbol="x", size=9,
                                                 pen=pg.mkPen(DIVERGED_COLOR, width=1.5),
-                                                brush=DIVERGED_COLOR, name="diverged")
+                                                brush=DIVERGED_COLOR)
         self.loss_plot.addItem(self.loss_diverged)
+        self.loss_reference = (0.0, "", 0.0)  # (L_min, what it is, floor): see show_result
         self.steps_curve = self.steps_plot.plot([], [], pen=None, symbol="o", symbolSize=4,
                                                 symbolBrush=OK_COLOR, symbolPen=None)
+        # runs that never met the tolerance, at the top (y = the sweep's steps), not at 0
+        self.steps_missed = pg.ScatterPlotItem(symbol="o", size=6,
+                                               pen=pg.mkPen(MISSED_COLOR, width=1),
+                                               brush=None)
+        self.steps_plot.addItem(self.steps_missed)
         self.steps_diverged = pg.ScatterPlotItem(symbol="x", size=9,
                                                  pen=pg.mkPen(DIVERGED_COLOR, width=1.5),
                                                  brush=DIVERGED_COLOR)
         self.steps_plot.addItem(self.steps_diverged)
+        self.steps_limit = pg.InfiniteLine(angle=0, pen=pg.mkPen(MISSED_COLOR, width=1,
+                                                                 style=Qt.PenStyle.DashLine))
+        self.steps_limit.setVisible(False)
+        self.steps_plot.addItem(self.steps_limit, ignoreBounds=True)
         self.picked_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#009e73", width=1))
         self.picked_line.setVisible(False)
         self.loss_plot.addItem(self.picked_line)
@@ -281,23 +324,51 @@ class SweepPanel(QWidget):
         self.result = None
         for item in (self.loss_curve, self.steps_curve):
             item.setData([], [])
-        for item in (self.loss_diverged, self.steps_diverged):
+        for item in (self.loss_diverged, self.steps_diverged, self.steps_missed):
             item.setData([], [])
+        self.steps_limit.setVisible(False)
+        for legend in (self.loss_legend, self.steps_legend):
+            legend.clear()
         self.picked_line.setVisible(False)
+
+    @staticmethod
+    def _legend(widget) -> pg.LegendItem:
+        """A legend in a row of its own under the plot's η axis: it never covers a point."""
+        pi = widget.getPlotItem()
+        legend = pg.LegendItem(colCount=3, labelTextSize="8pt", labelTextColor=TEXT_COLOR,
+                               verSpacing=-6)
+        pi.layout.addItem(legend, 4, 1)
+        return legend
 
     def show_result(self, res: SweepResult) -> None:
         self.result = res
         div = res.diverged
-        ok = ~div & np.isfinite(res.final_loss) & (res.final_loss > 0)
-        self.loss_curve.setData(res.lr[ok], res.final_loss[ok])
-        good = res.final_loss[ok]
-        top = float(good.max()) * 10 if len(good) else 1.0
-        # diverged runs: a red × at the top of the loss plot and at 0 steps-to-tolerance
+        ok = ~div & np.isfinite(res.final_loss)
+        y, ref, source, floor = final_loss_display(res.final_loss[ok], res.loss_star)
+        self.loss_reference = (ref, source, floor)
+        self.loss_curve.setData(res.lr[ok], y)
+        pi = self.loss_plot.getPlotItem()
+        if source:
+            pi.setLabel("left", "final loss − L<sub>min</sub>")
+            pi.setTitle(f"L<sub>min</sub> = {ref:.6g} ({source})", size="8pt",
+                        color=TEXT_COLOR)
+        else:
+            pi.setLabel("left", "final loss")
+            pi.setTitle(f"a loss of 0 drawn at {floor:.0e}" if floor else None, size="8pt",
+                        color=TEXT_COLOR)
+        top = float(y.max()) * 10 if len(y) else 1.0
+        # diverged runs: a red × at the top of the loss plot and of the steps plot
         lx = np.log10(res.lr[div])
         self.loss_diverged.setData(lx, np.full(len(lx), math.log10(top)))
         reached = res.steps_to_tol >= 0
+        missed = ~reached & ~div
         self.steps_curve.setData(res.lr[reached], res.steps_to_tol[reached].astype(float))
-        self.steps_diverged.setData(lx, np.zeros(len(lx)))
+        limit = float(res.steps_done)
+        self.steps_missed.setData(np.log10(res.lr[missed]), np.full(int(missed.sum()), limit))
+        self.steps_diverged.setData(lx, np.full(len(lx), limit * 1.06))
+        self.steps_limit.setPos(limit)
+        self.steps_limit.setVisible(bool(missed.any() or div.any()))
+        self._legend_entries(res.steps_done, bool(missed.any()), bool(div.any()))
         key = rate_key(self.sweep.config.optimizer) if self.sweep else "lr"
         parts = [f"{'cancelled at' if res.cancelled else 'done:'} step {res.steps_done}",
                  f"{int(div.sum())} of {len(res.lr)} diverged (red ×)",
@@ -306,6 +377,18 @@ class SweepPanel(QWidget):
         if b is not None:
             parts.append(f"lowest final loss at {key} = {res.lr[b]:.3g}")
         self.message.setText("; ".join(parts) + ". Click a plot to add that η as a run.")
+
+    def _legend_entries(self, steps: int, missed: bool, diverged: bool) -> None:
+        """Name only what the plots show (the legends are rebuilt for each result)."""
+        for legend in (self.loss_legend, self.steps_legend):
+            legend.clear()
+        self.loss_legend.addItem(self.loss_curve, "final loss")
+        self.steps_legend.addItem(self.steps_curve, "reached the tolerance")
+        if missed:
+            self.steps_legend.addItem(self.steps_missed, f"not within {steps:,} steps")
+        if diverged:
+            self.loss_legend.addItem(self.loss_diverged, "diverged (at the top)")
+            self.steps_legend.addItem(self.steps_diverged, "diverged (never reached)")
 
     # ------------------------------------------------------------------ picking
     def _on_click(self, widget, ev) -> None:
