@@ -1,0 +1,247 @@
+"""Long work off the GUI thread: the background job, the CSV export through it (responsive,
+cancellable, no partial file, the command line's bytes) and the window SVG export.
+
+Responsiveness is tested without clocks: the worker waits, before each chunk of work, for a
+tick of a QTimer on the GUI thread. Only an event loop that keeps running can deliver that
+tick, so work done on the GUI thread (or an event loop blocked by it) fails the wait.
+"""
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading
+
+import pytest
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtSvg import QSvgRenderer
+
+from engine import cli, csvio
+from gui.background import Cancelled, Job
+
+from conftest import QUAD, action  # noqa: F401
+
+TICK_WAIT_S = 3.0
+
+
+class Ticks:
+    """A 5 ms GUI-thread timer; ``wait()`` (in a worker) returns once it ticked again."""
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self.event.set)
+        self.timer.start()
+
+    def wait(self) -> bool:
+        self.event.clear()
+        return self.event.wait(TICK_WAIT_S)
+
+
+# ----------------------------------------------------------------------------- the job
+def test_job_reports_progress_and_delivers_the_result_on_the_gui_thread(qtbot):
+    main = threading.get_ident()
+    seen = {}
+
+    def work(progress):
+        seen["thread"] = threading.get_ident()
+        for i in range(1, 4):
+            progress.report(i, 3, f"part {i}")
+        return 42
+
+    job = Job(work, "Counting")
+    reports, results = [], []
+    job.progressed.connect(lambda d, t, text: reports.append((d, t, text)))
+    job.succeeded.connect(lambda r: results.append((r, threading.get_ident())))
+    with qtbot.waitSignal(job.ended, timeout=5000):
+        job.start()
+    assert seen["thread"] != main
+    assert results == [(42, main)] and job.outcome == "succeeded"
+    assert reports[-1] == (3, 3, "part 3")  # the last report always arrives
+
+
+def test_job_failure_is_one_line_and_cancel_stops_between_chunks(qtbot):
+    def broken(progress):
+        raise OSError(28, "No space left on device", "/x/out.csv")
+
+    job = Job(broken, "Writing")
+    with qtbot.waitSignal(job.failed, timeout=5000) as sig:
+        job.start()
+    assert sig.args == ["/x/out.csv: No space left on device"]
+
+    ticks = Ticks()
+    chunks = []
+
+    def endless(progress):
+        while True:
+            assert ticks.wait()
+            chunks.append(1)
+            progress.report(len(chunks), 0)
+
+    job = Job(endless, "Endless")
+    job.start()
+    qtbot.waitUntil(lambda: len(chunks) >= 3, timeout=5000)
+    with qtbot.waitSignal(job.cancelled, timeout=5000):
+        job.cancel()
+    assert job.outcome == "cancelled" and job.wait(1.0)
+
+
+def test_an_interruptible_job_stops_inside_work_that_never_checks(qtbot):
+    started = threading.Event()
+
+    def stubborn(progress):
+        started.set()
+        while True:  # pure Python that never looks at the cancel flag (like sympy)
+            sum(range(1000))
+
+    job = Job(stubborn, "Deriving", interruptible=True)
+    job.start()
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    with qtbot.waitSignal(job.cancelled, timeout=5000):
+        job.cancel()
+    assert job.wait(2.0)
+
+
+# ----------------------------------------------------------------------------- CSV export
+def _exp_file(tmp_path):
+    path = tmp_path / "bowl.toml"
+    path.write_text(QUAD, encoding="utf-8")
+    return path
+
+
+def test_long_export_keeps_the_event_loop_running_and_equals_the_command_line(
+        qtbot, win, dialogs, tmp_path, monkeypatch):
+    import gui.exports as exports
+
+    assert win.open_file(_exp_file(tmp_path))
+    win.playback.limit_spin.setValue(300)
+    monkeypatch.setattr(exports, "EXPORT_CHUNK", 20)
+    monkeypatch.setattr(csvio._Counting, "EVERY", 50)
+    sim = win.simulation()
+    ticks, waited, threads = Ticks(), [], set()
+    real_advance = sim.advance
+
+    def gated_advance(k):
+        threads.add(threading.get_ident())
+        waited.append(ticks.wait())
+        if not waited[-1]:
+            raise RuntimeError("the GUI event loop did not run between two chunks")
+        return real_advance(k)
+
+    monkeypatch.setattr(sim, "advance", gated_advance)
+    real_write = csvio._Counting.write
+
+    def gated_write(self, text):
+        if self.rows + text.count("\n") >= self._next:  # each progress report: one tick
+            threads.add(threading.get_ident())
+            waited.append(ticks.wait())
+        return real_write(self, text)
+
+    monkeypatch.setattr(csvio._Counting, "write", gated_write)
+    gui_csv = tmp_path / "gui.csv"
+    dialogs.paths.append(str(gui_csv))
+    action(win, "Export trajectories as CSV…").trigger()
+    assert win.export_running() and win.progress_strip().isVisible()
+    # the simulation belongs to the export meanwhile: no playing, stepping or editing
+    assert not win.playback.isEnabled() and not win.run_editor.isEnabled()
+    assert not win.surface_panel.isEnabled() and not win.map_view.isEnabled()
+    assert win.busy_simulation is sim
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    assert not win.is_playing
+    qtbot.waitUntil(lambda: not win.export_running(), timeout=60000)
+    assert dialogs.errors == [] and win.export_job.outcome == "succeeded"
+    assert len(waited) >= 15 + 12 and all(waited)  # 300/20 chunks, 602 rows / 50
+    assert threading.get_ident() not in threads
+    assert not win.progress_strip().isVisible() and win.playback.isEnabled()
+    assert win.run_editor.isEnabled() and win.busy_simulation is None
+    assert sim.step == 300 and win.playback.timeline.maximum() == 300
+    cli_csv = tmp_path / "cli.csv"
+    assert cli.main(["run", str(_exp_file(tmp_path)), "--csv", str(cli_csv),
+                     "--steps", "300"]) == 0
+    assert gui_csv.read_bytes() == cli_csv.read_bytes()
+
+
+def test_cancel_during_the_write_leaves_the_old_file_and_no_temporary_one(
+        qtbot, win, dialogs, tmp_path, monkeypatch):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    target = out_dir / "run.csv"
+    target.write_text("the old export\n", encoding="utf-8")
+    started, release = threading.Event(), threading.Event()
+    real_rows = csvio.write_rows
+    monkeypatch.setattr(csvio._Counting, "EVERY", 1)
+
+    def slow_rows(fh, sim, indices=None, header=True):
+        fh.write("run,label\n1,half")  # a partial file exists now
+        started.set()
+        release.wait(10)
+        return real_rows(fh, sim, indices, header)
+
+    monkeypatch.setattr(csvio, "write_rows", slow_rows)
+    dialogs.paths.append(str(target))
+    action(win, "Export trajectories as CSV…").trigger()
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    assert len(list(out_dir.iterdir())) == 2  # the old file and the temporary one
+    strip = win.progress_strip()
+    with qtbot.waitSignal(win.export_job.ended, timeout=10000):
+        qtbot.mouseClick(strip.cancel_button, Qt.MouseButton.LeftButton)
+        release.set()
+    assert win.export_job.outcome == "cancelled" and dialogs.errors == []
+    assert [p.name for p in out_dir.iterdir()] == ["run.csv"]
+    assert target.read_text(encoding="utf-8") == "the old export\n"
+    assert "nothing was written" in win.statusBar().currentMessage()
+    assert win.run_editor.isEnabled() and not strip.isVisible()
+
+
+def test_a_second_export_while_one_runs_is_refused(qtbot, win, dialogs, tmp_path, monkeypatch):
+    release = threading.Event()
+    real_rows = csvio.write_rows
+    monkeypatch.setattr(csvio, "write_rows",
+                        lambda *a, **k: (release.wait(10), real_rows(*a, **k))[1])
+    job = win.export_csv(tmp_path / "a.csv")
+    dialogs.paths.append(str(tmp_path / "b.csv"))
+    action(win, "Export trajectories as CSV…").trigger()
+    assert dialogs.errors == ["an export is already running; wait for it or cancel it"]
+    with qtbot.waitSignal(job.ended, timeout=10000):
+        release.set()
+    assert (tmp_path / "a.csv").exists() and not (tmp_path / "b.csv").exists()
+
+
+def test_per_run_export_stopped_midway_removes_the_files_it_wrote(win, tmp_path, monkeypatch):
+    monkeypatch.setattr(csvio._Counting, "EVERY", 1)
+    sim = win.simulation()
+    sim.run_to(10)
+    calls = []
+
+    def stop_in_the_second_file(done, total):
+        calls.append(done)
+        if done > 11 + 1:  # past the first file's header and 11 rows
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        csvio.write_csv_per_run(tmp_path / "runs", sim, progress=stop_in_the_second_file)
+    assert list((tmp_path / "runs").iterdir()) == []
+    written = csvio.write_csv_per_run(tmp_path / "runs", sim, progress=lambda d, t: None)
+    assert [p.read_text() for p in written] == [csvio.to_string(sim, [i]) for i in range(2)]
+
+
+# ----------------------------------------------------------------------------- images
+def test_window_svg_shows_the_menu_bar_and_a_clean_title(qtbot, win, tmp_path):
+    assert win.windowTitle().endswith("[*]")
+    path = tmp_path / "win.svg"
+    win.export_image(path, "window")
+    text = path.read_text(encoding="utf-8")
+    assert f"<title>{win.windowTitle()[:-3]}</title>" in text
+    bar = win.menuBar().geometry()
+    image = QImage(win.width(), win.height(), QImage.Format.Format_ARGB32)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    QSvgRenderer(str(path)).render(painter)
+    painter.end()
+    # the menu titles are drawn: dark text pixels inside the menu bar
+    first = win.menuBar().actionGeometry(win.menuBar().actions()[0])
+    area = QRect(first.x(), bar.y(), first.width(), bar.height())
+    darkest = min(image.pixelColor(x, y).lightness()
+                  for x in range(area.left(), area.right()) for y in range(area.top(), area.bottom()))
+    assert darkest < 100
