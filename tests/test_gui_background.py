@@ -245,3 +245,94 @@ def test_window_svg_shows_the_menu_bar_and_a_clean_title(qtbot, win, tmp_path):
     darkest = min(image.pixelColor(x, y).lightness()
                   for x in range(area.left(), area.right()) for y in range(area.top(), area.bottom()))
     assert darkest < 100
+
+
+# ----------------------------------------------------------------------------- LR sweep
+def _sweep_in(qtbot, win, count=10, steps=200):
+    panel = win.analysis_tools.sweep
+    win.tabs.setCurrentIndex(win.analysis_tools.sweep_tab)
+    panel.set_optimizer("gd")
+    panel.lr_low.setText("0.01")
+    panel.lr_high.setText("1")
+    panel.count.setValue(count)
+    panel.steps.setValue(steps)
+    return panel
+
+
+def _plot_click(qtbot, panel, eta):
+    import math
+
+    import pyqtgraph as pg
+    from PySide6.QtCore import QPoint
+
+    vb = panel.loss_plot.getPlotItem().getViewBox()
+    (y0, y1) = vb.viewRange()[1]
+    scene = vb.mapViewToScene(pg.Point(math.log10(eta), (y0 + y1) / 2))
+    pos = panel.loss_plot.mapFromScene(scene)
+    qtbot.mouseClick(panel.loss_plot.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(int(pos.x()), int(pos.y())))
+
+
+def test_sweep_runs_off_the_gui_thread_between_event_loop_ticks(qtbot, win, monkeypatch):
+    from engine import sweep as sweep_module
+
+    ticks, waited, threads = Ticks(), [], set()
+    real_chunks = sweep_module.Sweep.iter_chunks
+
+    def gated(self, chunk=100):
+        for item in real_chunks(self, chunk):
+            threads.add(threading.get_ident())
+            waited.append(ticks.wait())
+            yield item
+
+    monkeypatch.setattr(sweep_module.Sweep, "iter_chunks", gated)
+    panel = _sweep_in(qtbot, win, steps=1000)
+    panel.chunk = 100
+    with qtbot.waitSignal(panel.finished, timeout=60000) as sig:
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+        assert panel.running and not panel.run_button.isEnabled()
+    assert len(waited) == 10 and all(waited)
+    assert threading.get_ident() not in threads
+    assert not sig.args[0].cancelled and panel.progress.value() == 100
+
+
+def test_picking_an_eta_keeps_the_sweep_until_the_surface_changes(qtbot, win):
+    panel = _sweep_in(qtbot, win)
+    with qtbot.waitSignal(panel.finished, timeout=20000):
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(100)  # let the plot lay out and auto-range
+    result = panel.result
+    before = len(win.experiment().runs)
+    for k, i in enumerate((2, 6)):  # two picks from one sweep
+        _plot_click(qtbot, panel, float(result.lr[i]))
+        runs = win.experiment().runs
+        assert len(runs) == before + k + 1
+        assert runs[-1].hyper["lr"] == float(result.lr[i])
+        # adding the run rebuilt the simulation on the same surface: the sweep stays
+        assert panel.result is result and panel.stale == ""
+        assert len(panel.loss_curve.getData()[0]) > 0
+    assert win.simulation().n == before + 2
+    # another surface: the sweep is kept but marked stale, and no longer picks
+    combo = win.surface_panel.combo
+    combo.setCurrentIndex(combo.findData("rosenbrock"))
+    combo.activated.emit(combo.currentIndex())  # as a choice from the list does
+    assert win.experiment().surface.name == "rosenbrock"
+    assert panel.result is result and panel.stale == "the surface"
+    assert "Stale: the surface changed" in panel.message.text()
+    assert len(panel.loss_curve.getData()[0]) > 0
+    _plot_click(qtbot, panel, float(result.lr[4]))
+    assert len(win.experiment().runs) == before + 2
+    assert "run it again to pick" in panel.message.text()
+    with qtbot.waitSignal(panel.finished, timeout=20000):
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    assert panel.stale == "" and "Stale" not in panel.message.text()
+
+
+def test_changing_the_sweep_optimizer_marks_the_sweep_stale(qtbot, win):
+    panel = _sweep_in(qtbot, win)
+    with qtbot.waitSignal(panel.finished, timeout=20000):
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    panel.set_optimizer("adam")
+    assert panel.stale == "the optimizer" and "Stale: the optimizer" in panel.message.text()
+    panel.set_optimizer("gd")
+    assert panel.stale == "" and "Stale" not in panel.message.text()
