@@ -336,3 +336,46 @@ def test_changing_the_sweep_optimizer_marks_the_sweep_stale(qtbot, win):
     assert panel.stale == "the optimizer" and "Stale: the optimizer" in panel.message.text()
     panel.set_optimizer("gd")
     assert panel.stale == "" and "Stale" not in panel.message.text()
+
+
+# ----------------------------------------------------------------------------- 3-D view
+def test_3d_view_computes_off_the_gui_thread_and_thins_long_paths(qtbot, monkeypatch):
+    import numpy as np
+
+    from gui.view3d import GRID, MAX_PATH_POINTS, Surface3DView, height_field
+    from surfaces import make_surface
+
+    surf = make_surface("quadratic", {"lambda1": 1.0, "lambda2": 3.0})
+    ticks, waited, calls = Ticks(), [], []
+
+    class Gated:  # the surface, but each evaluation waits for a GUI-thread tick
+        view, log_scale = surf.view, surf.log_scale
+
+        def value(self, p):
+            calls.append((len(p), threading.get_ident()))
+            waited.append(ticks.wait())
+            return surf.value(p)
+
+    gated = Gated()
+    view = Surface3DView()
+    qtbot.addWidget(view)
+    view.available = True  # draw nothing (no OpenGL here): record what would be drawn
+    drawn = []
+    monkeypatch.setattr(view, "_apply", lambda *out: drawn.append(out))
+    rng = np.random.default_rng(1)
+    walk = np.cumsum(rng.normal(scale=1e-3, size=(1_000_000, 2)), axis=0)
+    view.set_surface(gated)
+    line = np.column_stack([np.linspace(-2, 2, 10), np.linspace(2, -1, 10)])
+    view.set_trajectories([walk, line], ["#ff0000", "#00ff00"])  # waits for the mesh
+    assert view.busy
+    qtbot.waitUntil(lambda: len(drawn) == 2 and not view.busy, timeout=30000)
+    assert all(waited) and threading.get_ident() not in {t for _, t in calls}
+    assert max(n for n, _ in calls) <= max(GRID * GRID, MAX_PATH_POINTS)
+    surface, field, (long, short), colors = drawn[-1]
+    assert surface is gated and colors == ["#ff0000", "#00ff00"]
+    assert np.array_equal(short[:, :2], line)  # a short path is kept whole
+    assert len(long) <= MAX_PATH_POINTS
+    assert np.array_equal(long[0, :2], walk[0]) and np.array_equal(long[-1, :2], walk[-1])
+    transform = height_field(surf)[3]
+    lift = 0.01 * 0.6 * 5.0
+    assert np.allclose(long[:, 2], transform(surf.value(long[:, :2])) + lift)
