@@ -10,11 +10,17 @@ import sys
 from pathlib import Path
 
 
-def create_window(path: str | Path | None = None, config_dir=None, dialogs=None):
-    """Build the main window and load the experiment (``path``, last session or default)."""
+def create_window(path: str | Path | None = None, config_dir=None, dialogs=None,
+                  background: bool = False):
+    """Build the main window and load the experiment (``path``, last session or default).
+    ``background``: return at once and load it in a background job (``gui.opening``)."""
     from gui.main_window import MainWindow, default_experiment
 
     win = MainWindow(config_dir=config_dir, dialogs=dialogs)
+    if background:
+        from gui.opening import open_at_start
+        open_at_start(win, path)
+        return win
     if path is not None and win.open_file(path):
         return win
     if not win.restore_last():
@@ -29,7 +35,7 @@ def run_app(path: str | None = None) -> int:
     app.setApplicationName("Descent Lab")
     app.setOrganizationName("Descent Lab")
     app.setApplicationDisplayName("Descent Lab")
-    win = create_window(path)
+    win = create_window(path, background=True)  # shown at once; the file opens meanwhile
     win.resize(1280, 800)
     screen = app.primaryScreen()
     if screen is not None:

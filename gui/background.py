@@ -97,6 +97,7 @@ class Job(QObject):
         self.result: Any = None
         self.error = ""
         self._thread: threading.Thread | None = None
+        self._fn_returned = False  # no interrupt once the function is done
         # delivered on the GUI thread (this object's thread) whatever thread emits them
         self._relay.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
@@ -120,7 +121,8 @@ class Job(QObject):
         if not self.running:
             return
         self.progress.cancel()
-        if self.interruptible and self._thread is not None and self._thread.is_alive():
+        if self.interruptible and self._thread is not None and self._thread.is_alive() \
+                and not self._fn_returned:
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread.ident),
                                                        ctypes.py_object(Cancelled))
 
@@ -162,18 +164,18 @@ class Job(QObject):
         try:
             try:
                 result = self.fn(self.progress)
-            except Cancelled:
-                self._send("cancelled", None)
-                return
-            except MemoryError:
-                self._send("failed", "not enough memory")
-                return
-            except Exception as exc:  # noqa: BLE001 - reported as one line, never a crash
-                self._send("failed", one_line(exc))
-                return
-            self._send("succeeded", result)  # done before a late Cancel could stop it
-        except Cancelled:  # an interrupt that arrived after the function returned
+            finally:
+                self._fn_returned = True  # from here on Cancel no longer interrupts
+        except Cancelled:
             self._send("cancelled", None)
+            return
+        except MemoryError:
+            self._send("failed", "not enough memory")
+            return
+        except Exception as exc:  # noqa: BLE001 - reported as one line, never a crash
+            self._send("failed", one_line(exc))
+            return
+        self._send("succeeded", result)  # done before a late Cancel could stop it
 
 
 def one_line(exc: BaseException) -> str:

@@ -59,6 +59,9 @@ class Exports:
             raise ValueError(f"nothing to export: {self._problem}")
         if self.export_running():
             raise ValueError("an export is already running; wait for it or cancel it")
+        from gui.opening import opening
+        if opening(self):
+            raise ValueError("a file is still being opened; wait for it or cancel it")
         self.pause()
         sim, limit = self._sim, self.stepper.limit
 
@@ -93,18 +96,23 @@ class Exports:
             self.installEventFilter(self._close_guard)
         return strip
 
-    def _hold(self, sim) -> None:
-        """Keep the GUI's hands off ``sim`` while a job works on it."""
-        self.busy_simulation = sim
+    def _hold(self, sim=None) -> None:
+        """Disable playing and editing while a job runs; with ``sim``: keep the GUI's hands
+        off that simulation (``busy_simulation``) until ``_release(sim)``."""
+        self._holds = getattr(self, "_holds", 0) + 1
+        if sim is not None:
+            self.busy_simulation = sim
         for w in self._sim_controls():
             w.setEnabled(False)
 
-    def _release(self, sim) -> None:
-        if self.busy_simulation is sim:
+    def _release(self, sim=None) -> None:
+        self._holds = max(getattr(self, "_holds", 1) - 1, 0)
+        if sim is not None and self.busy_simulation is sim:
             self.busy_simulation = None
-        for w in self._sim_controls():
-            w.setEnabled(True)
-        if self._sim is sim:
+        if not self._holds:
+            for w in self._sim_controls():
+                w.setEnabled(True)
+        if sim is not None and self._sim is sim:
             self._shown = None
             self.redraw()
 

@@ -193,7 +193,8 @@ def test_save_then_open_round_trips(qtbot, win, dialogs, tmp_path):
     action(win, "New").trigger()  # clean: no question asked
     assert win.experiment() == default_experiment()
     dialogs.paths.append(str(path))
-    action(win, "Open…").trigger()
+    action(win, "Open…").trigger()  # read in the background, then loaded
+    qtbot.waitUntil(lambda: win.path is not None, timeout=10000)
     assert win.experiment() == before
     assert win.path == path.resolve()
     assert str(path.resolve()) in win.recent_files()

@@ -379,3 +379,92 @@ def test_3d_view_computes_off_the_gui_thread_and_thins_long_paths(qtbot, monkeyp
     transform = height_field(surf)[3]
     lift = 0.01 * 0.6 * 5.0
     assert np.allclose(long[:, 2], transform(surf.value(long[:, :2])) + lift)
+
+
+# ----------------------------------------------------------------------------- opening files
+EXPR = '''title = "A typed formula"
+expression = "x**2 + 3*y**2 + 0.25*x*y"
+steps = 30
+[[runs]]
+label = "gd"
+optimizer = "gd"
+lr = 0.1
+'''
+
+
+def _gate_formulas(monkeypatch, ticks, threads, waited, hold=None):
+    """Each new formula's preparation waits for GUI ticks (and for ``hold``, if given)."""
+    from surfaces import expression
+
+    real = expression.compile_expression
+    real.cache_clear()
+
+    prepared = set()
+
+    def gated(text):  # like the real one, cached by text: only a first preparation is slow
+        if text in prepared:
+            return real(text)
+        threads.add(threading.get_ident())
+        for _ in range(3):
+            waited.append(ticks.wait())
+        while hold is not None and not hold.is_set():  # pure Python, like sympy at work
+            sum(range(100))
+        prepared.add(text)
+        return real(text)
+
+    gated.cache_clear = real.cache_clear
+    monkeypatch.setattr(expression, "compile_expression", gated)
+
+
+def test_start_up_shows_the_window_and_prepares_the_formula_in_the_background(
+        qtbot, tmp_path, dialogs, monkeypatch):
+    from gui.app import create_window
+
+    path = tmp_path / "formula.toml"
+    path.write_text(EXPR, encoding="utf-8")
+    ticks, threads, waited = Ticks(), set(), []
+    _gate_formulas(monkeypatch, ticks, threads, waited)
+    win = create_window(path, config_dir=tmp_path / "config", dialogs=dialogs, background=True)
+    qtbot.addWidget(win)
+    assert win.path is None and not win.progress_strip().isHidden()
+    assert not win.run_editor.isEnabled()
+    win.show()
+    qtbot.waitUntil(lambda: win.path == path.resolve(), timeout=20000)
+    assert all(waited) and len(waited) >= 3 and threading.get_ident() not in threads
+    assert win.experiment().surface.expression == "x**2 + 3*y**2 + 0.25*x*y"
+    assert win.simulation() is not None and dialogs.errors == []
+    qtbot.waitUntil(lambda: win.progress_strip().isHidden(), timeout=5000)
+    assert win.run_editor.isEnabled() and win.playback.isEnabled()
+    assert (tmp_path / "config" / "last_experiment.toml").read_text(
+        encoding="utf-8") == win.experiment().to_toml()  # autosaved once shown
+
+
+def test_cancel_while_opening_stops_the_formula_and_keeps_the_experiment(
+        qtbot, win, dialogs, tmp_path, monkeypatch):
+    path = tmp_path / "formula.toml"
+    path.write_text(EXPR, encoding="utf-8")
+    ticks, threads, waited = Ticks(), set(), []
+    hold = threading.Event()  # never set: only Cancel ends the preparation
+    _gate_formulas(monkeypatch, ticks, threads, waited, hold)
+    before = win.experiment()
+    dialogs.paths.append(str(path))
+    action(win, "Open…").trigger()
+    qtbot.waitUntil(lambda: len(waited) >= 3, timeout=20000)
+    job = win.opening_job
+    with qtbot.waitSignal(job.ended, timeout=10000):
+        qtbot.mouseClick(win.progress_strip().cancel_button, Qt.MouseButton.LeftButton)
+    assert job.outcome == "cancelled" and job.wait(2.0)  # the worker really stopped
+    assert win.experiment() == before and win.path is None and dialogs.errors == []
+    assert "cancelled" in win.statusBar().currentMessage()
+    assert win.run_editor.isEnabled()
+
+
+def test_an_invalid_formula_found_in_the_background_is_reported(qtbot, win, dialogs, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(EXPR.replace("0.25*x*y", "0.25*x*"), encoding="utf-8")
+    before = win.experiment()
+    dialogs.paths.append(str(path))
+    action(win, "Open…").trigger()
+    qtbot.waitUntil(lambda: len(dialogs.errors) > 0, timeout=20000)
+    assert "bad.toml" in dialogs.errors[0] and "expression" in dialogs.errors[0]
+    assert win.experiment() == before
