@@ -29,7 +29,7 @@ import time
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 REPORT_INTERVAL_S = 0.05  # at most ~20 progress signals per second reach the GUI thread
 BAR_STEPS = 1000          # progress bar resolution
@@ -188,19 +188,24 @@ def one_line(exc: BaseException) -> str:
 
 class ProgressStrip(QWidget):
     """A one-line strip (text, progress bar, Cancel) for the job attached to it; hidden
-    while no job runs. Put it in a status bar or under a panel: it covers nothing."""
+    while no job runs. Put it in a status bar or under a panel: it covers nothing. It is
+    no taller than a line of text, so showing it in a status bar does not resize (and
+    repaint) the rest of the window."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.job: Job | None = None
+        line = self.fontMetrics().height()
         self.label = QLabel()
         self.bar = QProgressBar()
         self.bar.setRange(0, BAR_STEPS)
         self.bar.setTextVisible(False)
-        self.bar.setFixedWidth(160)
-        self.bar.setMaximumHeight(14)
-        self.cancel_button = QPushButton("Cancel")
+        self.bar.setFixedSize(160, max(line - 4, 8))
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
         self.cancel_button.setToolTip("Stop this work; nothing is written")
+        self.cancel_button.setFixedHeight(line)
+        self.setFixedHeight(line)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 0)
         lay.addWidget(self.label)
