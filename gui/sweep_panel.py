@@ -146,6 +146,12 @@ class SweepPanel(QWidget):
         plots = QWidget()
         plot_lay = QVBoxLayout(plots)
         plot_lay.setContentsMargins(0, 0, 0, 0)
+        self.stale_label = QLabel()  # shown above the plots while they are stale
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; "
+                                       "padding: 4px; }")
+        self.stale_label.hide()
+        plot_lay.addWidget(self.stale_label)
         plot_lay.addWidget(self.loss_plot)
         plot_lay.addWidget(self.steps_plot)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -335,11 +341,12 @@ class SweepPanel(QWidget):
         self.stale = stale
         for w in (self.loss_plot, self.steps_plot):
             w.getPlotItem().setOpacity(0.35 if stale else 1.0)
-        text = self.message.text().split("\n⚠ Stale:")[0]
         if stale:
-            text += (f"\n⚠ Stale: {stale} changed since this sweep of "
-                     f"{self.sweep.config.optimizer}; run it again to update it.")
-        self.message.setText(text)
+            self.stale_label.setText(
+                f"⚠ Stale: {stale} changed since this sweep of {self.sweep.config.optimizer}. "
+                + ("Run it again to update it and to pick from it." if "surface" in stale
+                   else "Run it again to update it; a click still adds the swept optimizer."))
+        self.stale_label.setVisible(bool(stale))
 
     # ------------------------------------------------------------------ display
     def _clear_plots(self) -> None:
@@ -385,9 +392,9 @@ class SweepPanel(QWidget):
     def pick(self, eta: float) -> float:
         """Pick the swept η nearest (in log) to ``eta`` and emit it; returns it."""
         res = self.result
-        if self._result_key != self._surface_key:
-            self.message.setText(self.message.text().split("\n")[0] + "\n⚠ Stale: the surface "
-                                 "changed since this sweep; run it again to pick from it.")
+        if self._result_key != self._surface_key:  # its η may mean nothing here
+            self.stale_label.setText("⚠ Stale: the surface changed since this sweep. Run it "
+                                     "again to pick an η from it.")
             return float("nan")
         i = int(np.argmin(np.abs(np.log10(res.lr) - math.log10(max(eta, 1e-300)))))
         lr = float(res.lr[i])

@@ -318,14 +318,15 @@ def test_picking_an_eta_keeps_the_sweep_until_the_surface_changes(qtbot, win):
     combo.activated.emit(combo.currentIndex())  # as a choice from the list does
     assert win.experiment().surface.name == "rosenbrock"
     assert panel.result is result and panel.stale == "the surface"
-    assert "Stale: the surface changed" in panel.message.text()
+    assert "Stale: the surface changed" in panel.stale_label.text()
+    assert panel.stale_label.isVisible()
     assert len(panel.loss_curve.getData()[0]) > 0
     _plot_click(qtbot, panel, float(result.lr[4]))
     assert len(win.experiment().runs) == before + 2
-    assert "run it again to pick" in panel.message.text()
+    assert "again to pick an η" in panel.stale_label.text()
     with qtbot.waitSignal(panel.finished, timeout=20000):
         qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
-    assert panel.stale == "" and "Stale" not in panel.message.text()
+    assert panel.stale == "" and not panel.stale_label.isVisible()
 
 
 def test_changing_the_sweep_optimizer_marks_the_sweep_stale(qtbot, win):
@@ -333,9 +334,9 @@ def test_changing_the_sweep_optimizer_marks_the_sweep_stale(qtbot, win):
     with qtbot.waitSignal(panel.finished, timeout=20000):
         qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
     panel.set_optimizer("adam")
-    assert panel.stale == "the optimizer" and "Stale: the optimizer" in panel.message.text()
+    assert panel.stale == "the optimizer" and "Stale: the optimizer" in panel.stale_label.text()
     panel.set_optimizer("gd")
-    assert panel.stale == "" and "Stale" not in panel.message.text()
+    assert panel.stale == "" and not panel.stale_label.isVisible()
 
 
 # ----------------------------------------------------------------------------- 3-D view
