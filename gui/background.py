@@ -15,7 +15,9 @@ chunks (sympy deriving a formula) is started with ``interruptible=True``: Cancel
 ``Cancelled`` inside the worker thread at its next Python instruction.
 
 The worker is a daemon thread, so quitting the app never waits for a job that is still
-running; ``Job.wait`` joins it (tests, or a window closing).
+running; ``Job.wait`` joins it (tests, or a window closing). Keep a reference to a job while
+it matters (its owner's attribute): a job has no Qt parent, so finished jobs are freed with
+their last reference instead of piling up under a widget.
 
 Thread rule: a job's function must not touch a Qt widget, and nothing else may use the
 objects the function works on until the job has ended (see ``gui.exports`` for how the window
@@ -166,6 +168,7 @@ class Job(QObject):
                 result = self.fn(self.progress)
             finally:
                 self._fn_returned = True  # from here on Cancel no longer interrupts
+                self.fn = None  # let go of what the work held (large arrays)
         except Cancelled:
             self._send("cancelled", None)
             return

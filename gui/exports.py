@@ -75,7 +75,7 @@ class Exports:
             return write(sim, lambda rows, total: progress.report(
                 rows, total, f"{title}: {rows:,} of {total:,} rows"))
 
-        job = Job(work, title, parent=self)
+        job = Job(work, title)
         job.succeeded.connect(lambda _r: self.statusBar().showMessage(done, 5000))
         job.failed.connect(lambda msg: self.dialogs.error(self, "Export failed", msg))
         job.cancelled.connect(lambda: self.statusBar().showMessage(

@@ -34,7 +34,7 @@ def open_in_background(win, path: str | Path, done: Callable[[bool], None] | Non
         return None
     path = Path(path)
     job = Job(lambda progress: load_experiment_file(path),
-              f"Opening {path.name}: preparing the surface", interruptible=True, parent=win)
+              f"Opening {path.name}: preparing the surface", interruptible=True)
     win.opening_job = job
 
     def succeeded(_exp) -> None:
@@ -90,7 +90,7 @@ def open_at_start(win, path: str | Path | None = None,
         if auto.is_file():
             job = Job(lambda progress: load_experiment_file(auto),
                       "Restoring the last experiment: preparing the surface",
-                      interruptible=True, parent=win)
+                      interruptible=True)
             win.opening_job = job
             job.ended.connect(lambda: (win._release(None), last(job.outcome == "succeeded")))
             win._hold(None)

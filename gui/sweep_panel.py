@@ -275,7 +275,7 @@ class SweepPanel(QWidget):
                 sweep.cancel()
             return sweep, sweep.result()  # a cancelled sweep's result: the part done
 
-        job = self.job = Job(work, "Sweep", parent=self)
+        job = self.job = Job(work, "Sweep")
         job.progressed.connect(self._on_progress)
         job.succeeded.connect(lambda out, key=key: self._finish(*out, key))
         job.cancelled.connect(lambda: self.message.setText("Cancelled."))

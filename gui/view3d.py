@@ -219,7 +219,7 @@ class Surface3DView(QWidget):
                 pos.append(path_points(surface, th, transform))
             return surface, field, pos, colors
 
-        self.job = Job(work, "3-D view", parent=self)
+        self.job = Job(work, "3-D view")
         self.job.succeeded.connect(lambda out: self._apply(*out))
         self.job.ended.connect(self._after_job)
         self.job.start()

@@ -469,3 +469,21 @@ def test_an_invalid_formula_found_in_the_background_is_reported(qtbot, win, dial
     qtbot.waitUntil(lambda: len(dialogs.errors) > 0, timeout=20000)
     assert "bad.toml" in dialogs.errors[0] and "expression" in dialogs.errors[0]
     assert win.experiment() == before
+
+
+def test_closing_the_window_cancels_a_running_export(qtbot, win, tmp_path, monkeypatch):
+    started, release = threading.Event(), threading.Event()
+    real_rows = csvio.write_rows
+    monkeypatch.setattr(csvio._Counting, "EVERY", 1)
+
+    def slow_rows(fh, sim, indices=None, header=True):
+        started.set()
+        release.wait(0.5)  # the close comes meanwhile
+        return real_rows(fh, sim, indices, header)
+
+    monkeypatch.setattr(csvio, "write_rows", slow_rows)
+    job = win.export_csv(tmp_path / "out.csv")
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    win.close()
+    assert not job._thread.is_alive()  # the close waited for the export to stop
+    assert list(tmp_path.glob("*.csv")) == [] and list(tmp_path.glob(".out*")) == []
