@@ -32,6 +32,7 @@ class Exports:
 
     busy_simulation = None  # the simulation a background job is working on (hands off)
     export_job: Job | None = None
+    closed = False  # set when the window closes: late job results are dropped
 
     # ------------------------------------------------------------------ CSV
     def export_csv(self, path: str | Path) -> Job:
@@ -194,13 +195,14 @@ class Exports:
 
 
 class _CancelOnClose(QObject):
-    """Cancels the window's export when the window closes and waits (briefly) for it to
-    remove its temporary file."""
+    """When the window closes: cancels its export and waits (briefly) for it to remove its
+    temporary file; cancels a file being opened, whose result then goes nowhere."""
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         if event.type() == QEvent.Type.Close:
-            job = obj.export_job
-            if job is not None and job.running:
-                job.cancel()
-                job.wait(5.0)
+            obj.closed = True
+            for job in (obj.export_job, getattr(obj, "opening_job", None)):
+                if job is not None and job.running:
+                    job.cancel()
+                    job.wait(5.0)
         return False

@@ -11,7 +11,8 @@ keeps what was shown.
 
 ``open_at_start`` does the same at start-up, for the file named on the command line and then
 for the last session's experiment, showing the window first. Until an experiment is shown
-the autosave is off, so closing the window early keeps the last session.
+the autosave is off, so closing the window early keeps the last session (so does a fall-back
+to the default experiment, until it is edited).
 """
 from __future__ import annotations
 
@@ -38,16 +39,22 @@ def open_in_background(win, path: str | Path, done: Callable[[bool], None] | Non
     win.opening_job = job
 
     def succeeded(_exp) -> None:
+        if win.closed:
+            return
         ok = win.open_file(path)  # quick now: the surface is prepared and cached
         if done is not None:
             done(ok)
 
     def failed(message: str) -> None:
+        if win.closed:
+            return
         win.dialogs.error(win, "Cannot open experiment", message)
         if done is not None:
             done(False)
 
     def cancelled() -> None:
+        if win.closed:
+            return
         win.statusBar().showMessage(f"Opening {path.name} cancelled", 5000)
         if done is not None:
             done(False)
@@ -76,15 +83,18 @@ def open_at_start(win, path: str | Path | None = None,
     autosave = win.autosave_enabled
     win.autosave_enabled = False  # nothing shown yet: keep the last session's autosave
 
-    def finish() -> None:
+    def finish(opened: bool) -> None:
         win.autosave_enabled = autosave
-        win._autosave()  # what is shown now is the session's experiment
+        if opened:  # what is shown now is the session's experiment
+            win._autosave()  # (a default shown instead leaves the last one until an edit)
         if done is not None:
             done()
 
     def restore(opened: bool = False) -> None:
+        if win.closed:
+            return
         if opened:
-            finish()
+            finish(True)
             return
         auto = win._autosave_path()
         if auto.is_file():
@@ -100,9 +110,12 @@ def open_at_start(win, path: str | Path | None = None,
             last(False)
 
     def last(prepared: bool) -> None:
-        if not (prepared and win.restore_last()):
+        if win.closed:
+            return
+        restored = prepared and win.restore_last()
+        if not restored:
             win.load_experiment(default_experiment())
-        finish()
+        finish(restored)
 
     if path is not None:
         open_in_background(win, path, restore)

@@ -487,3 +487,29 @@ def test_closing_the_window_cancels_a_running_export(qtbot, win, tmp_path, monke
     win.close()
     assert not job._thread.is_alive()  # the close waited for the export to stop
     assert list(tmp_path.glob("*.csv")) == [] and list(tmp_path.glob(".out*")) == []
+
+
+def test_start_up_restores_the_last_formula_in_the_background_and_an_early_close_keeps_it(
+        qtbot, tmp_path, dialogs, monkeypatch):
+    from gui.app import create_window
+
+    config = tmp_path / "config"
+    config.mkdir()
+    auto = config / "last_experiment.toml"
+    auto.write_text(EXPR, encoding="utf-8")
+    ticks, threads, waited = Ticks(), set(), []
+    hold = threading.Event()
+    _gate_formulas(monkeypatch, ticks, threads, waited, hold)
+    first = create_window(None, config_dir=config, dialogs=dialogs, background=True)
+    qtbot.addWidget(first)
+    qtbot.waitUntil(lambda: len(waited) >= 3, timeout=20000)
+    first.close()  # before the formula is ready: the last session's file stays as it was
+    assert first.opening_job.outcome is None and first.opening_job.wait(0)  # stopped
+    qtbot.wait(50)
+    assert auto.read_text(encoding="utf-8") == EXPR and first.simulation() is None
+    hold.set()
+    second = create_window(None, config_dir=config, dialogs=dialogs, background=True)
+    qtbot.addWidget(second)
+    qtbot.waitUntil(lambda: second.simulation() is not None, timeout=20000)
+    assert second.experiment().title == "A typed formula"
+    assert threading.get_ident() not in threads and all(waited)
