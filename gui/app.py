@@ -10,17 +10,11 @@ import sys
 from pathlib import Path
 
 
-def create_window(path: str | Path | None = None, config_dir=None, dialogs=None,
-                  background: bool = False):
-    """Build the main window and load the experiment (``path``, last session or default).
-    ``background``: return at once and load it in a background job (``gui.opening``)."""
+def create_window(path: str | Path | None = None, config_dir=None, dialogs=None):
+    """Build the main window and load the experiment (``path``, last session or default)."""
     from gui.main_window import MainWindow, default_experiment
 
     win = MainWindow(config_dir=config_dir, dialogs=dialogs)
-    if background:
-        from gui.opening import open_at_start
-        open_at_start(win, path)
-        return win
     if path is not None and win.open_file(path):
         return win
     if not win.restore_last():
@@ -31,11 +25,13 @@ def create_window(path: str | Path | None = None, config_dir=None, dialogs=None,
 def run_app(path: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from gui.opening import create_window_in_background as create_window  # shown at once
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Descent Lab")
     app.setOrganizationName("Descent Lab")
     app.setApplicationDisplayName("Descent Lab")
-    win = create_window(path, background=True)  # shown at once; the file opens meanwhile
+    win = create_window(path)
     win.resize(1280, 800)
     screen = app.primaryScreen()
     if screen is not None:

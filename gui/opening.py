@@ -9,8 +9,9 @@ the surface panel, the playback bar and the map are disabled, so nothing typed i
 the file replaces the experiment. Cancel stops the preparation (sympy is interrupted) and
 keeps what was shown.
 
-``open_at_start`` does the same at start-up, for the file named on the command line and then
-for the last session's experiment, showing the window first. Until an experiment is shown
+``open_at_start`` (``create_window_in_background``, which ``gui.app.run_app`` uses) does the
+same at start-up, for the file named on the command line and then for the last session's
+experiment, showing the window first. Until an experiment is shown
 the autosave is off, so closing the window early keeps the last session (so does a fall-back
 to the default experiment, until it is edited).
 """
@@ -74,6 +75,17 @@ def opening(win) -> bool:
     return job is not None and job.running
 
 
+def create_window_in_background(path: str | Path | None = None, config_dir=None,
+                                dialogs=None):
+    """``gui.app.create_window`` that returns at once: the window is built and the
+    experiment (``path``, last session or default) loads in the background."""
+    from gui.main_window import MainWindow
+
+    win = MainWindow(config_dir=config_dir, dialogs=dialogs)
+    open_at_start(win, path)
+    return win
+
+
 def open_at_start(win, path: str | Path | None = None,
                   done: Callable[[], None] | None = None) -> None:
     """Start-up without blocking: open ``path`` (if given), else (or if that fails) the last
@@ -87,6 +99,9 @@ def open_at_start(win, path: str | Path | None = None,
         win.autosave_enabled = autosave
         if opened:  # what is shown now is the session's experiment
             win._autosave()  # (a default shown instead leaves the last one until an edit)
+        notes = getattr(win, "show_startup_notes", None)  # what start-up ignored, if told
+        if notes is not None:
+            notes()
         if done is not None:
             done()
 

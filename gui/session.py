@@ -103,11 +103,6 @@ class Session:
         self.recent_menu.setEnabled(bool(self._recent))
 
     def _open_recent(self, path: str) -> None:
-        if Path(path).exists():
-            if self.confirm_discard():
-                from gui.opening import open_in_background
-                open_in_background(self, path)  # its surface is prepared off the GUI thread
-            return
         if self.confirm_discard() and not self.open_file(path) and not Path(path).exists():
             self._recent = [p for p in self._recent if p != path]  # gone: drop it
             self._update_recent_menu()

@@ -419,13 +419,13 @@ def _gate_formulas(monkeypatch, ticks, threads, waited, hold=None):
 
 def test_start_up_shows_the_window_and_prepares_the_formula_in_the_background(
         qtbot, tmp_path, dialogs, monkeypatch):
-    from gui.app import create_window
+    from gui.opening import create_window_in_background
 
     path = tmp_path / "formula.toml"
     path.write_text(EXPR, encoding="utf-8")
     ticks, threads, waited = Ticks(), set(), []
     _gate_formulas(monkeypatch, ticks, threads, waited)
-    win = create_window(path, config_dir=tmp_path / "config", dialogs=dialogs, background=True)
+    win = create_window_in_background(path, config_dir=tmp_path / "config", dialogs=dialogs)
     qtbot.addWidget(win)
     assert win.path is None and not win.progress_strip().isHidden()
     assert not win.run_editor.isEnabled()
@@ -491,7 +491,7 @@ def test_closing_the_window_cancels_a_running_export(qtbot, win, tmp_path, monke
 
 def test_start_up_restores_the_last_formula_in_the_background_and_an_early_close_keeps_it(
         qtbot, tmp_path, dialogs, monkeypatch):
-    from gui.app import create_window
+    from gui.opening import create_window_in_background
 
     config = tmp_path / "config"
     config.mkdir()
@@ -500,7 +500,7 @@ def test_start_up_restores_the_last_formula_in_the_background_and_an_early_close
     ticks, threads, waited = Ticks(), set(), []
     hold = threading.Event()
     _gate_formulas(monkeypatch, ticks, threads, waited, hold)
-    first = create_window(None, config_dir=config, dialogs=dialogs, background=True)
+    first = create_window_in_background(None, config_dir=config, dialogs=dialogs)
     qtbot.addWidget(first)
     qtbot.waitUntil(lambda: len(waited) >= 3, timeout=20000)
     first.close()  # before the formula is ready: the last session's file stays as it was
@@ -508,7 +508,7 @@ def test_start_up_restores_the_last_formula_in_the_background_and_an_early_close
     qtbot.wait(50)
     assert auto.read_text(encoding="utf-8") == EXPR and first.simulation() is None
     hold.set()
-    second = create_window(None, config_dir=config, dialogs=dialogs, background=True)
+    second = create_window_in_background(None, config_dir=config, dialogs=dialogs)
     qtbot.addWidget(second)
     qtbot.waitUntil(lambda: second.simulation() is not None, timeout=20000)
     assert second.experiment().title == "A typed formula"
