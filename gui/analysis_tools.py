@@ -110,7 +110,7 @@ class AnalysisTools:
             self.win.map_view.mark_critical_points(found)
             self.view3d.set_surface(sim.surface)
         self.analysis.step_size.set_simulation(sim, colors)
-        self.sweep.set_surface(sim.surface, start=sim.runs[0].start, key=key)
+        self.sweep.set_surface(sim.surface, start=sim.runs[0].start)
         self.win.run_editor._show_hint()
         self.on_frame(0)
 

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 
 from engine.optimizers import OPTIMIZERS
 from engine.sweep import MAX_COUNT, Sweep, SweepConfig, SweepResult, rate_key
-from gui.background import Cancelled, Job
 
 DIVERGED_COLOR = "#d62728"
 OK_COLOR = "#0072b2"
@@ -49,7 +48,7 @@ class SweepPanel(QWidget):
         self.chunk = chunk
         self.sweep: Sweep | None = None  # the shown (or last) sweep, once it has ended
         self.result: SweepResult | None = None
-        self.job: Job | None = None
+        self.job = None  # the gui.background.Job of a running sweep
         self.steps_done = 0  # of the running sweep, from its progress reports
         self._surface_key = None  # what the surface was set from (config or object)
         self._result_key = None  # the surface key the shown result was computed on
@@ -178,10 +177,11 @@ class SweepPanel(QWidget):
 
     def set_surface(self, surface, start=None, key=None) -> None:
         """Sweep on ``surface`` from ``start`` (default: its default start). ``key`` names
-        the surface (e.g. its SurfaceConfig; default: the object itself): a surface with the
-        key the shown sweep was computed on keeps the sweep (and a running one goes on);
+        the surface (default: its class, parameters and formula, so a rebuilt equal surface
+        has the same key): the same key keeps the shown sweep (and a running one goes on);
         another one marks it stale."""
-        key = surface if key is None else key
+        if key is None:
+            key = (repr(surface), getattr(surface, "expression", None))
         same = key == self._surface_key
         if not same:
             self.cancel(discard=True)
@@ -250,6 +250,8 @@ class SweepPanel(QWidget):
 
     def start(self) -> bool:
         """Start a sweep from the form (False, with the problem shown, on bad input)."""
+        from gui.background import Cancelled, Job
+
         if self.surface is None:
             self.message.setText("No surface.")
             return False
