@@ -10,7 +10,8 @@ the GUI thread only hands the job the surface and each run's recorded path (view
 rows, which the simulation never rewrites) and then draws what the job returns. Paths are
 thinned by arc length to at most ``MAX_PATH_POINTS`` points per run, so a run of a million
 steps costs as little to draw as one of a thousand. While a job runs, newer requests wait and
-only the newest is computed next.
+only the newest is computed next. (Surfaces are stateless functions of θ, so the job may
+evaluate one while playback evaluates it on the GUI thread.)
 """
 from __future__ import annotations
 
