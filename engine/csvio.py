@@ -23,7 +23,7 @@ import csv
 import io
 from itertools import chain
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import Callable, Iterable, TextIO
 
 import numpy as np
 
@@ -149,27 +149,68 @@ def to_string(sim, indices: Iterable[int] | None = None) -> str:
     return buf.getvalue()
 
 
-def write_csv(path: str | Path, sim, indices: Iterable[int] | None = None) -> None:
-    """Write the trajectories of ``sim`` (runs ``indices``, default all) to ``path`` atomically."""
+def write_csv(path: str | Path, sim, indices: Iterable[int] | None = None,
+              progress: Progress | None = None) -> None:
+    """Write the trajectories of ``sim`` (runs ``indices``, default all) to ``path`` atomically.
+    ``progress(rows written, rows in all)`` is called every few thousand rows; an exception it
+    raises stops the write and leaves no file."""
+    indices = None if indices is None else list(indices)
     with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
-        write_rows(fh, sim, indices)
+        write_rows(fh if progress is None else _Counting(fh, sim, indices, progress), sim,
+                   indices)
 
 
-def write_csv_per_run(folder: str | Path, sim) -> list[Path]:
-    """One CSV per run into ``folder`` (created if needed), named after the labels."""
+def write_csv_per_run(folder: str | Path, sim, progress: Progress | None = None) -> list[Path]:
+    """One CSV per run into ``folder`` (created if needed), named after the labels.
+    ``progress`` as for ``write_csv``, counted over all the files; when a write fails or is
+    stopped, the files this call already wrote are removed too."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out, used = [], set()
-    for i, run in enumerate(sim.runs):
-        stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in run.label) or f"run{i+1}"
-        name, k = stem, 2
-        while name in used:
-            name, k = f"{stem}_{k}", k + 1
-        used.add(name)
-        path = folder / f"{i + 1:02d}_{name}.csv"
-        write_csv(path, sim, [i])
-        out.append(path)
+    counter = None if progress is None else _Counting(None, sim, None, progress, headers=sim.n)
+    try:
+        for i, run in enumerate(sim.runs):
+            stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in run.label) \
+                or f"run{i+1}"
+            name, k = stem, 2
+            while name in used:
+                name, k = f"{stem}_{k}", k + 1
+            used.add(name)
+            path = folder / f"{i + 1:02d}_{name}.csv"
+            if counter is None:
+                write_csv(path, sim, [i])
+            else:
+                with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
+                    counter.fh = fh
+                    write_rows(counter, sim, [i])
+            out.append(path)
+    except BaseException:
+        for path in out:
+            path.unlink(missing_ok=True)
+        raise
     return out
+
+
+Progress = Callable[[int, int], object]
+
+
+class _Counting:
+    """A text file that counts the rows written through it and calls ``progress``."""
+
+    EVERY = 1000  # rows between calls
+
+    def __init__(self, fh, sim, indices, progress: Progress, headers: int = 1):
+        self.fh, self.progress = fh, progress
+        runs = range(sim.n) if indices is None else indices
+        self.total = headers + sum(len(sim.history(i).loss) for i in runs)
+        self.rows, self._next = 0, 0
+
+    def write(self, text: str) -> int:
+        self.rows += text.count("\n")
+        if self.rows >= self._next:
+            self._next = self.rows + self.EVERY
+            self.progress(min(self.rows, self.total), self.total)
+        return self.fh.write(text)
 
 
 def read_csv(path: str | Path) -> list[dict[str, str]]:

@@ -129,7 +129,7 @@ class AnalysisTools:
 
     def on_frame(self, _step: int) -> None:
         sim = self.win.simulation()
-        if sim is None:
+        if sim is None or sim is self.win.busy_simulation:  # a background job is using it
             return
         colors = self.win._colors()
         if self.arrows_action.isChecked():

@@ -34,6 +34,8 @@ def configure_application(app) -> None:
 def run_app(path: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from gui.opening import create_window_in_background as create_window  # shown at once
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_application(app)
     win = create_window(path)

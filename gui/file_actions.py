@@ -69,7 +69,8 @@ class FileActions:
             return
         path = self.dialogs.open_path(self, "Open experiment", TOML_FILTER)
         if path:
-            self.open_file(path)
+            from gui.opening import open_in_background
+            open_in_background(self, path)  # its surface is prepared off the GUI thread
 
     def save(self) -> bool:
         """Save to the current file (asks for one when there is none)."""

@@ -1,11 +1,16 @@
 """The learning-rate sweep panel: optimizer + hyperparameters, η range, count, steps, start;
 Run with a progress bar and Cancel; final loss and steps-to-tolerance against η on log axes,
 diverged runs and runs that never met the tolerance marked at the top, with legends. A loss
-≤ 0 is drawn as L − L_min (``final_loss_display``), as the loss plot of the race does. A click on a plot picks the nearest swept η and emits it so the window
-can add it as a run.
+≤ 0 is drawn as L − L_min (``final_loss_display``), as the loss plot of the race does. A
+click on a plot picks the nearest swept η and emits it so the window can add it as a run.
 
-The sweep advances in chunks on a GUI-thread QTimer (the engine does 1,000 runs × 100 steps
-in a few hundredths of a second), so the window stays responsive and Cancel is immediate.
+The sweep runs in a background job (``gui.background``): building it, advancing it chunk by
+chunk and reading its result all happen off the GUI thread, which only sees progress reports
+and the finished ``SweepResult``; Cancel stops it between chunks and shows the part done.
+
+A shown sweep stays while the surface it was computed on is unchanged (adding a picked η as a
+run rebuilds the window's simulation on the same surface). When the surface or the optimizer
+changes, it is kept but marked stale (dimmed, with a note) until it is run again.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox,
                                QSplitter, QVBoxLayout, QWidget)
@@ -72,12 +77,13 @@ class SweepPanel(QWidget):
         super().__init__(parent)
         self.surface = surface
         self.chunk = chunk
-        self.sweep: Sweep | None = None
+        self.sweep: Sweep | None = None  # the shown (or last) sweep, once it has ended
         self.result: SweepResult | None = None
-        self._iter = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._tick)
+        self.job = None  # the gui.background.Job of a running sweep
+        self.steps_done = 0  # of the running sweep, from its progress reports
+        self._surface_key = None  # what the surface was set from (config or object)
+        self._result_key = None  # the surface key the shown result was computed on
+        self.stale = ""  # why the shown result no longer matches the form ('' if it does)
         self.hyper_fields: dict[str, QWidget] = {}
 
         self.optimizer = QComboBox()
@@ -183,6 +189,12 @@ class SweepPanel(QWidget):
         plots = QWidget()
         plot_lay = QVBoxLayout(plots)
         plot_lay.setContentsMargins(0, 0, 0, 0)
+        self.stale_label = QLabel()  # shown above the plots while they are stale
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; "
+                                       "padding: 4px; }")
+        self.stale_label.hide()
+        plot_lay.addWidget(self.stale_label)
         plot_lay.addWidget(self.loss_plot)
         plot_lay.addWidget(self.steps_plot)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -195,6 +207,7 @@ class SweepPanel(QWidget):
         lay.addWidget(split)
 
         self.optimizer.currentIndexChanged.connect(self._rebuild_hyper)
+        self.optimizer.currentIndexChanged.connect(self._check_stale)
         self.run_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
         self._rebuild_hyper()
@@ -206,14 +219,22 @@ class SweepPanel(QWidget):
     def optimizer_name(self) -> str:
         return self.optimizer.currentData()
 
-    def set_surface(self, surface, start=None) -> None:
-        """Sweep on ``surface`` from ``start`` (default: its default start)."""
-        self.cancel()
+    def set_surface(self, surface, start=None, key=None) -> None:
+        """Sweep on ``surface`` from ``start`` (default: its default start). ``key`` names
+        the surface (default: its class, parameters and formula, so a rebuilt equal surface
+        has the same key): the same key keeps the shown sweep (and a running one goes on);
+        another one marks it stale."""
+        if key is None:
+            key = (repr(surface), getattr(surface, "expression", None))
+        same = key == self._surface_key
+        if not same:
+            self.cancel(discard=True)
         self.surface = surface
+        self._surface_key = key
         x, y = start if start is not None else surface.start
         self.start_x.setText(f"{float(x):.6g}")
         self.start_y.setText(f"{float(y):.6g}")
-        self._clear_plots()
+        self._check_stale()
 
     def set_optimizer(self, name: str) -> None:
         self.optimizer.setCurrentIndex(list(OPTIMIZERS).index(name))
@@ -269,55 +290,110 @@ class SweepPanel(QWidget):
     # ------------------------------------------------------------------ running
     @property
     def running(self) -> bool:
-        return self._timer.isActive()
+        return self.job is not None and self.job.running
 
     def start(self) -> bool:
         """Start a sweep from the form (False, with the problem shown, on bad input)."""
+        from gui.background import Cancelled, Job
+
         if self.surface is None:
             self.message.setText("No surface.")
             return False
-        self.cancel()
+        self.cancel(discard=True)
         try:
             cfg = self.config()
             check_record_memory(cfg.count, cfg.steps)  # every rate is a recorded run
-            self.sweep = Sweep(self.surface, cfg)
         except ValueError as exc:
             self.message.setText(f"⚠ {exc}")
             return False
-        self._iter = self.sweep.iter_chunks(self.chunk)
+        surface, key, chunk = self.surface, self._surface_key, self.chunk
+
+        def work(progress):
+            progress.report(0, cfg.steps, "preparing")
+            sweep = Sweep(surface, cfg)  # allocates the runs and finds L*: also off the GUI
+
+            def report(done, total):
+                if progress.cancelled:
+                    return False
+                progress.report(done, total, "")
+            try:
+                sweep.run(report, chunk=chunk)
+            except Cancelled:  # Cancel came between the check and the report
+                sweep.cancel()
+            return sweep, sweep.result()  # a cancelled sweep's result: the part done
+
+        job = self.job = Job(work, "Sweep")
+        job.progressed.connect(self._on_progress)
+        job.succeeded.connect(lambda out, key=key: self._finish(*out, key))
+        job.cancelled.connect(lambda: self.message.setText("Cancelled."))
+        job.failed.connect(self._on_failed)
+        job.ended.connect(self._ended)
+        self.steps_done = 0
         self.progress.setValue(0)
         self.message.setText(f"Sweeping {cfg.count} values…")
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self._timer.start()
+        job.start()
         return True
 
-    def cancel(self) -> None:
-        """Stop a running sweep; the part done so far is shown."""
-        if not self._timer.isActive():
+    def cancel(self, discard: bool = False) -> None:
+        """Stop a running sweep; the part done so far is shown (``discard``: nothing is)."""
+        job = self.job
+        if job is None or not job.running:
             return
-        self._timer.stop()
-        self.sweep.cancel()
-        self._finish()
+        if discard:  # its result will not be shown: forget the job now
+            for sig in (job.succeeded, job.cancelled, job.failed, job.progressed):
+                sig.disconnect()
+            self.job = None
+            self._ended()
+            self.message.setText("")
+        job.cancel()
 
-    def _tick(self) -> None:
-        try:
-            done, total = next(self._iter)
-        except StopIteration:
-            self._timer.stop()
-            self._finish()
-            return
-        self.progress.setValue(int(round(100 * done / total)))
+    def _on_progress(self, done: int, total: int, text: str) -> None:
+        self.steps_done = done
+        self.progress.setValue(int(100 * done / total) if total else 0)
+        if text == "preparing":
+            self.message.setText("Preparing the sweep (allocating the runs, finding L*)…")
+        else:
+            self.message.setText(f"Sweeping: step {done:,} of {total:,}")
 
-    def _finish(self) -> None:
+    def _on_failed(self, message: str) -> None:
+        self.message.setText(f"⚠ The sweep failed: {message}")
+
+    def _ended(self) -> None:
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self._iter = None
-        res = self.result = self.sweep.result()
+
+    def _finish(self, sweep: Sweep, res: SweepResult, key) -> None:
+        self.sweep, self.result, self._result_key = sweep, res, key
+        self.steps_done = res.steps_done
         if not res.cancelled:
             self.progress.setValue(100)
         self.show_result(res)
+        self._check_stale()
         self.finished.emit(res)
+
+    def _check_stale(self) -> None:
+        """Dim the shown sweep, with a note, if the surface or optimizer changed since."""
+        res = self.result
+        reasons = []
+        if res is not None and self.sweep is not None:
+            if self._result_key != self._surface_key:
+                reasons.append("the surface")
+            if self.sweep.config.optimizer != self.optimizer_name:
+                reasons.append("the optimizer")
+        stale = " and ".join(reasons)
+        if stale == self.stale:
+            return
+        self.stale = stale
+        for w in (self.loss_plot, self.steps_plot):
+            w.getPlotItem().setOpacity(0.35 if stale else 1.0)
+        if stale:
+            self.stale_label.setText(
+                f"⚠ Stale: {stale} changed since this sweep of {self.sweep.config.optimizer}. "
+                + ("Run it again to update it and to pick from it." if "surface" in stale
+                   else "Run it again to update it; a click still adds the swept optimizer."))
+        self.stale_label.setVisible(bool(stale))
 
     # ------------------------------------------------------------------ display
     def _clear_plots(self) -> None:
@@ -403,6 +479,10 @@ class SweepPanel(QWidget):
     def pick(self, eta: float) -> float:
         """Pick the swept η nearest (in log) to ``eta`` and emit it; returns it."""
         res = self.result
+        if self._result_key != self._surface_key:  # its η may mean nothing here
+            self.stale_label.setText("⚠ Stale: the surface changed since this sweep. Run it "
+                                     "again to pick an η from it.")
+            return float("nan")
         i = int(np.argmin(np.abs(np.log10(res.lr) - math.log10(max(eta, 1e-300)))))
         lr = float(res.lr[i])
         self.picked_line.setPos(math.log10(lr))

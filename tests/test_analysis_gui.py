@@ -252,7 +252,7 @@ def test_sweep_panel_cancel_keeps_the_part_done(qtbot):
     panel = _sweep_panel(qtbot, count=50, steps=100000)
     panel.chunk = 10
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel.progress.value() > 0 or panel.sweep.steps_done >= 20,
+    qtbot.waitUntil(lambda: panel.progress.value() > 0 or panel.steps_done >= 20,
                     timeout=5000)
     with qtbot.waitSignal(panel.finished, timeout=5000) as sig:
         qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)

