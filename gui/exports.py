@@ -40,6 +40,10 @@ class Exports:
         the same bytes as ``main.py run --csv`` for this experiment), in the background.
         Returns the job; ValueError if there is nothing to export or an export is running."""
         path = Path(path)
+        from engine.atomic import same_file
+
+        if self._path is not None and same_file(path, self._path):
+            raise ValueError(f"{path} is the open experiment file; choose another name")
         return self._start_export(
             lambda sim, progress: csvio.write_csv(path, sim, progress=progress),
             f"Exporting {path.name}", f"Wrote {path}")
@@ -65,6 +69,9 @@ class Exports:
             raise ValueError("a file is still being opened; wait for it or cancel it")
         self.pause()
         sim, limit = self._sim, self.stepper.limit
+        from engine.limits import check_record_memory
+
+        check_record_memory(sim.n, limit)  # refused (one line) before any step is recorded
 
         def work(progress):
             start = sim.step

@@ -106,6 +106,14 @@ class PlaybackControl:
         self.stepper.speed = speed
 
     def _on_limit(self, steps: int) -> None:
+        from engine.limits import check_record_memory
+
+        try:  # a limit whose record would not fit in memory is refused before any step
+            check_record_memory(max(self._sim.n if self._sim is not None else 1, 1), steps)
+        except ValueError as exc:
+            self.statusBar().showMessage(f"Step limit not changed: {exc}", 10000)
+            self.playback.set_limit(self._exp.steps)
+            return
         self.stepper.limit = steps
         if steps != self._exp.steps:
             notes = tuple(n for n in self._exp.notes if n.step <= steps)

@@ -197,6 +197,11 @@ class Session:
         self.recent_menu.setEnabled(bool(self._recent))
 
     def _open_recent(self, path: str) -> None:
+        if os.path.exists(path):  # read and prepared off the GUI thread
+            if self.confirm_discard():
+                from gui.opening import open_in_background
+                open_in_background(self, path)
+            return
         if self.confirm_discard() and not self.open_file(path) and not os.path.exists(path):
             self._recent = [p for p in self._recent if p != path]  # gone: drop it
             self._update_recent_menu()
