@@ -150,9 +150,13 @@ class AnimationExport(QWidget):
         if self.process is not None and self.process.state() != QProcess.ProcessState.NotRunning:
             self._cancelled = True
             self.process.terminate()  # the child stops after its current frame and cleans up
-            proc = self.process
-            QTimer.singleShot(10_000, lambda: proc.state() != QProcess.ProcessState.NotRunning
-                              and proc.kill())
+            QTimer.singleShot(10_000, self, self._kill_if_running)
+
+    def _kill_if_running(self) -> None:
+        """A child that did not stop 10 s after Cancel is killed (its temporary file is then
+        cleaned by the next write into that folder)."""
+        if self.is_running():
+            self.process.kill()
 
     def is_running(self) -> bool:
         return self.process is not None and \

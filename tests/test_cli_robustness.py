@@ -63,7 +63,7 @@ def test_file_values_past_a_limit_exit_2_with_one_line(tmp_path, body, needle):
      "integer out of range"),
     (["sweep", "{f}", "--lr", "1e-3:1", "--set", "momentum=" + "[" * 3000], "--set: cannot read"),
     (["sweep", "{f}", "--lr", "1e-3:1", "--start", "1e300,0"], "--start: coordinates must be"),
-    (["analyze", "{f}", "--seeds", "9" * 30], "--seeds: must be from 2 to 400"),
+    (["analyze", "{f}", "--seeds", "9" * 30], "--seeds: must be from 2 to 100"),
     (["analyze", "{f}", "--point", "0,1e300"], "--point: coordinates must be"),
 ])
 def test_options_past_a_limit_exit_2_with_one_line(small, args, needle):

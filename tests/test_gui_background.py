@@ -151,7 +151,8 @@ def test_long_export_keeps_the_event_loop_running_and_equals_the_command_line(
     assert not win.is_playing
     qtbot.waitUntil(lambda: not win.export_running(), timeout=60000)
     assert dialogs.errors == [] and win.export_job.outcome == "succeeded"
-    assert len(waited) >= 15 + 12 and all(waited)  # 300/20 chunks, 602 rows / 50
+    # 300/20 chunks, then the writer's reports (it formats a run's rows in blocks)
+    assert len(waited) >= 15 + 2 and all(waited)
     assert threading.get_ident() not in threads
     assert not win.progress_strip().isVisible() and win.playback.isEnabled()
     assert win.run_editor.isEnabled() and win.busy_simulation is None
@@ -228,11 +229,11 @@ def test_per_run_export_stopped_midway_removes_the_files_it_wrote(win, tmp_path,
 
 # ----------------------------------------------------------------------------- images
 def test_window_svg_shows_the_menu_bar_and_a_clean_title(qtbot, win, tmp_path):
-    assert win.windowTitle().endswith("[*]")
+    assert "[*]" in win.windowTitle()
     path = tmp_path / "win.svg"
     win.export_image(path, "window")
     text = path.read_text(encoding="utf-8")
-    assert f"<title>{win.windowTitle()[:-3]}</title>" in text
+    assert f"<title>{win.windowTitle().replace('[*]', '')}</title>" in text
     bar = win.menuBar().geometry()
     image = QImage(win.width(), win.height(), QImage.Format.Format_ARGB32)
     image.fill(Qt.GlobalColor.white)

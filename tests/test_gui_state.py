@@ -174,7 +174,8 @@ def test_renaming_a_run_keeps_the_race(qtbot, win):
     assert win.simulation() is sim and sim.step == 4
     assert sim.runs[0].label == "plain GD"
     assert "plain GD" in win.playback.status_label.text()
-    assert win.map_view.paths[0].name() == "plain GD"
+    assert "plain GD" in [label.text for _, label in win.map_view.legend.items]
+    assert "plain GD" in win.plots.legend.text()
 
 
 def test_a_field_made_invalid_and_fixed_keeps_the_race(qtbot, win):
