@@ -138,11 +138,13 @@ class Simulation:
     trajectory does not depend on the other runs, on its position among them, or on how the
     steps are split into ``advance`` calls. ``record=False`` keeps per-run summaries only.
     ``target = (loss, tol)`` counts the steps until |L − loss| < tol (L < tol for a nan loss).
+    ``fused=False`` sends every run through its optimizer's definition (the tests compare the
+    two paths).
     """
 
     def __init__(self, surface, runs: Sequence[RunSpec], seed: int = 0,
                  tolerance: Tolerance | None = None, record: bool = True,
-                 target: tuple[float, float] | None = None):
+                 target: tuple[float, float] | None = None, fused: bool = True):
         if not runs:
             raise ValueError("an experiment needs at least one run")
         self.surface = surface
@@ -185,18 +187,18 @@ class Simulation:
         # optimizers: the fused fast path, and one group per other optimizer
         stateful = np.zeros(n, dtype=bool)
         stateful[self._pl] = True
-        fused, self._groups = [], []
+        fast, self._groups = [], []
         for o, spec in spec_of.items():
             mine = opt == o
-            if spec.full_version is not None:
+            if fused and spec.full_version is not None:
                 ix = np.flatnonzero(mine & ~stateful)
                 if len(ix):
-                    fused.append((spec, ix, Hyper.of(spec, [self.runs[i].hyper for i in ix])))
+                    fast.append((spec, ix, Hyper.of(spec, [self.runs[i].hyper for i in ix])))
                 mine = mine & stateful  # a plateau schedule changes η within a chunk
             ix = np.flatnonzero(mine)
             if len(ix):
                 self._groups.append(_Group(spec, ix, n, self.runs))
-        self._fused = FusedPlan(n, fused_groups(fused)) if fused else None
+        self._fused = FusedPlan(n, fused_groups(fast)) if fast else None
         self._lookahead = [g for g in self._groups if g.spec.lookahead is not None]
         self._generic_dead = np.zeros(0, dtype=np.int64)
         masks = [np.zeros(n, dtype=bool) for _ in range(3)]
