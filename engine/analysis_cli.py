@@ -127,7 +127,8 @@ def _sweep_parser():
     p.add_argument("--optimizer", help="optimizer to sweep (default: the file's first run's)")
     p.add_argument("--lr", required=True, metavar="LOW:HIGH",
                    help="learning-rate range, e.g. 1e-5:1 (Rprop: its initial step)")
-    p.add_argument("--count", type=int, default=100, help="number of rates (1..1000)")
+    p.add_argument("--count", type=int, default=100, help="number of rates (1..100000; "
+                   "the runs keep per-run summaries only)")
     p.add_argument("--steps", type=int, help="steps per run (default: the file's 'steps')")
     p.add_argument("--start", metavar="X,Y", help="start point, e.g. --start=-1.5,2 "
                    "(default: the file's first run with this optimizer, else the surface's "
@@ -262,7 +263,7 @@ def cmd_sweep(argv: list[str]) -> int:
         surface = exp.surface.build()
         config = sweep_config_from_args(exp, surface, args)
         sweep = Sweep(surface, config, tolerance=exp.tolerance)
-    except ExperimentError as exc:
+    except (ExperimentError, ValueError) as exc:  # ValueError: the memory it would need
         print(f"error: {exc}", file=sys.stderr)
         return 2
     result = sweep.run()

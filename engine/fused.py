@@ -6,7 +6,8 @@
     step = K^t/(σ + ε) · m   (θ ← θ − step)
 
 Each optimizer that fits gives its coefficients in ``OptimizerSpec.full_version(h, lr, t)``
-(h: hyperparameters as (n,) arrays, lr: η^t as (k, n), t: (k, 1) update counts); rows of
+(h: hyperparameters as (n,) arrays or single values, lr: η^t as (k, n), t: (k, 1) update
+counts); rows of
 other optimizers get a = b = c = d = C = K = 0, D = 1, so their fused step is 0 and their own
 definition fills it in. One step costs the same dozen NumPy calls however many runs share it:
 with a handful of runs, NumPy's per-call cost dominates, and one fused update is several
@@ -23,6 +24,7 @@ _KEYS = ("a", "b", "c", "d", "C", "D", "K", "eps", "gamma")
 _DEFAULT = {"a": 0.0, "b": 1.0, "c": 0.0, "d": 0.0, "C": 0.0, "D": 1.0, "K": 0.0, "eps": 0.0,
             "gamma": 0.0}
 _CONSTANT = ("a", "c", "D", "eps", "gamma")  # per run, the same at every step
+_STEPWISE = ("b", "d", "C", "K")
 
 
 class FusedPlan:
@@ -36,8 +38,8 @@ class FusedPlan:
             self.mask[ix] = True
         self.all = bool(self.mask.all())
         self.ix = np.flatnonzero(self.mask)
-        const = self.coefficients(np.zeros((1, n)), 0, 1)
-        col = lambda v: np.repeat(np.asarray(v, dtype=float)[0][:, None], 2, axis=1)  # noqa: E731
+        const = self.constants()
+        col = lambda v: np.repeat(v[:, None], 2, axis=1)  # noqa: E731
         self.a, self.c, self.D, self.eps = (col(const[k]) for k in ("a", "c", "D", "eps"))
         self.gamma = col(const["gamma"])
         self.nesterov = bool(np.any(self.gamma != 0.0))
@@ -45,14 +47,31 @@ class FusedPlan:
         self.tmp, self.inv = np.empty((n, 2)), np.empty((n, 2))
 
     def coefficients(self, lr: np.ndarray, t0: int, k: int) -> dict[str, np.ndarray]:
-        """(k, n) tables of every coefficient for steps t0..t0+k−1; lr (k, n) is η^t."""
+        """The per-step coefficients b, d, C, K for steps t0..t0+k−1, each broadcastable to
+        (k, n); lr (k, n) is η^t. (a, c, D, ε, γ are constant per run: ``self.a`` …)"""
         t = np.arange(t0, t0 + k, dtype=float)[:, None]
-        out = {key: np.full((k, self.n), v) for key, v in _DEFAULT.items()}
-        for key in ("b", "C", "K"):  # non-fused rows: a zero fused step
-            out[key][:, ~self.mask] = 0.0
+        if self.all and len(self.groups) == 1:  # one optimizer: broadcasting, no tables
+            spec, _, h = self.groups[0]
+            got = spec.full_version(h, lr, t)
+            return {key: np.broadcast_to(np.asarray(got.get(key, _DEFAULT[key]), dtype=float),
+                                         (k, self.n)) for key in _STEPWISE}
+        out = {key: np.full((k, self.n), 0.0 if key in ("b", "C", "K") else _DEFAULT[key])
+               for key in _STEPWISE}  # non-fused rows: a zero fused step
         for spec, ix, h in self.groups:
-            for key, v in spec.full_version(h, lr[:, ix], t).items():
-                out[key][:, ix] = v
+            got = spec.full_version(h, lr[:, ix], t)
+            for key in _STEPWISE:
+                out[key][:, ix] = got.get(key, _DEFAULT[key])
+        return out
+
+    def constants(self) -> dict[str, np.ndarray]:
+        """(n,) the per-run constants a, c, D, ε, γ."""
+        out = {key: np.full(self.n, _DEFAULT[key]) for key in _CONSTANT}
+        zero_lr, t = np.zeros((1, self.n)), np.zeros((1, 1))
+        for spec, ix, h in self.groups:
+            got = spec.full_version(h, zero_lr[:, ix], t)
+            for key in _CONSTANT:
+                out[key][ix] = np.broadcast_to(np.asarray(got.get(key, _DEFAULT[key]),
+                                                          dtype=float), (len(ix),))
         return out
 
     def freeze(self, i: int) -> None:
@@ -63,6 +82,8 @@ class FusedPlan:
 
 
 def fused_groups(specs_ix):
-    """(spec, indices, Hyper) with the Hyper's columns flattened to (n,) for full_version."""
-    return [(spec, ix, Hyper({k: v[:, 0] for k, v in h.__dict__.items()}))
+    """(spec, indices, Hyper) with the Hyper's columns flattened for full_version: (n,), or
+    a single value where every run has the same."""
+    return [(spec, ix, Hyper({k: v[:, 0] if v.shape[0] > 1 else v[0, 0]
+                              for k, v in h.__dict__.items()}))
             for spec, ix, h in specs_ix]

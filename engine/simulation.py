@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -33,7 +34,7 @@ from engine.schedules import CONSTANT, Schedule
 
 RUNNING, CONVERGED, DIVERGED, FINISHED = "running", "converged", "diverged", "finished"
 _CHUNK = 2048          # most steps computed per chunk
-_CHUNK_CELLS = 1 << 18  # most run-steps per chunk (bounds the per-chunk tables' memory)
+_CHUNK_CELLS = 1 << 20  # most run-steps per chunk (bounds the per-chunk tables' memory)
 _FIRST_ROWS = 16        # the record starts this small and doubles as needed
 #: bytes per recorded run-step: θ 2, loss, g 2, ‖g‖, η, σ 2, eff 2 (float64)
 ROW_BYTES = 11 * 8
@@ -160,13 +161,15 @@ class Simulation:
         self.stop_step: list[int | None] = [None] * n
         self._last = np.zeros(n, dtype=np.int64)  # last valid row per run
         self._live = np.ones(n, dtype=bool)
-        self.theta = np.array([r.start for r in self.runs], dtype=float).reshape(n, 2)
+        self.theta = np.fromiter(chain.from_iterable(r.start for r in self.runs), float,
+                                 2 * n).reshape(n, 2)
         self._step = np.zeros((n, 2))
         self.rows = 0
 
         # learning rates: η, and which runs need a per-step schedule
         spec_of = {o: OPTIMIZERS[o] for o in np.unique(opt)}
-        self._lr0 = np.array([r.lr for r in self.runs], dtype=float)
+        self._lr0 = np.array([r.hyper["lr"] if "lr" in r.hyper else r.lr for r in self.runs],
+                             dtype=float)
         has_lr = np.ones(n, dtype=bool)
         for o, spec in spec_of.items():
             if not spec.has_lr:
@@ -200,7 +203,6 @@ class Simulation:
                 self._groups.append(_Group(spec, ix, n, self.runs))
         self._fused = FusedPlan(n, fused_groups(fast)) if fast else None
         self._lookahead = [g for g in self._groups if g.spec.lookahead is not None]
-        self._generic_dead = np.zeros(0, dtype=np.int64)
         masks = [np.zeros(n, dtype=bool) for _ in range(3)]
         for o, spec in spec_of.items():
             mine = opt == o
@@ -227,7 +229,8 @@ class Simulation:
             self._perm = np.tile(np.arange(nex), (len(self._shuffled), 1))
             self._epoch = np.full(len(self._shuffled), -1, dtype=np.int64)
 
-        self._limit = np.array([r.max_steps if r.max_steps is not None else np.iinfo(np.int64).max
+        never = np.iinfo(np.int64).max
+        self._limit = np.array([never if r.max_steps is None else r.max_steps
                                 for r in self.runs], dtype=np.int64)
         self._has_limits = any(r.max_steps is not None for r in self.runs)
         self._center = np.array(self.surface.view_center)
@@ -360,8 +363,9 @@ class Simulation:
         idx = np.zeros((k, n, bmax), dtype=np.int64)
         w = np.zeros((k, n, bmax))
         full = self._bsize >= nex
-        idx[:, full, :nex] = np.arange(nex)
-        w[:, full, :nex] = 1.0 / nex
+        if full.any():  # then bmax = nex
+            idx[:, full] = np.arange(nex)
+            w[:, full] = 1.0 / nex
         sh = self._shuffled
         B = self._bsize[sh]
         nb = -(-nex // B)
@@ -389,10 +393,6 @@ class Simulation:
         fz = self._fused
         if fz is not None:
             co = fz.coefficients(lr_k, r0, k)
-            dead = ~self._live
-            if dead.any():
-                for key in ("b", "d", "C", "K"):
-                    co[key][:, dead] = 0.0
             B, Dd, Cc, K = (co[key][:, :, None] for key in ("b", "d", "C", "K"))
             m, s, tmp, inv = fz.m, fz.s, fz.tmp, fz.inv
             a, c, D, eps, gam = fz.a, fz.c, fz.D, fz.eps, fz.gamma
@@ -406,6 +406,7 @@ class Simulation:
         groups, pl = self._groups, self._pl
         nest = fz is not None and fz.nesterov
         look = self._lookahead
+        frozen = None if self._live.all() else ~self._live[:, None]
         prev = self.theta
         for j in range(k):
             row = r0 + j
@@ -456,8 +457,8 @@ class Simulation:
                 step[ix] = up.step
                 sig[ix] = 1.0 if up.sigma is None else up.sigma
                 h_eff[row - base, ix] = lr if up.eff is None else up.eff
-            if len(self._generic_dead):
-                step[self._generic_dead] = 0.0
+            if frozen is not None:  # stopped runs stay where they are
+                np.copyto(step, 0.0, where=frozen)
             prev = th
         self.theta = prev.copy()
         a0, a1 = r0 - base, r0 - base + k
@@ -493,14 +494,19 @@ class Simulation:
         a0, a1 = r0 - base, r1 - base
         th = b["theta"][a0:a1]
         loss = b["loss"][a0:a1]
-        fin = (np.isfinite(loss) & np.isfinite(th).all(-1)
-               & np.isfinite(b["grad"][a0:a1]).all(-1) & np.isfinite(b["grad_norm"][a0:a1]))
+        both = lambda a: np.isfinite(a[..., 0]) & np.isfinite(a[..., 1])  # noqa: E731
+        # ‖g‖ = hypot(g) is finite exactly when g is: it stands for the gradient
+        fin = np.isfinite(loss) & np.isfinite(b["grad_norm"][a0:a1])
         meaningful, eff_ok, lr_ok = self._check_masks
-        fin &= np.where(meaningful, np.isfinite(b["sigma"][a0:a1]).all(-1), True)
-        fin &= np.where(eff_ok, np.isfinite(b["eff_lr"][a0:a1]).all(-1), True)
-        fin &= np.where(lr_ok, np.isfinite(b["lr"][a0:a1]), True)
-        with np.errstate(invalid="ignore"):
-            fin &= (np.abs(th - self._center) <= self._bound).all(-1)
+        if meaningful.any():
+            fin &= both(b["sigma"][a0:a1]) | ~meaningful
+        if eff_ok.any():
+            fin &= both(b["eff_lr"][a0:a1]) | ~eff_ok
+        if lr_ok.any():
+            fin &= np.isfinite(b["lr"][a0:a1]) | ~lr_ok
+        with np.errstate(invalid="ignore"):  # nan θ fails the bound too
+            d = np.abs(th - self._center)
+            fin &= (d[..., 0] <= self._bound) & (d[..., 1] <= self._bound)
         bad = ~fin
         tol = self.tolerance
         conv = np.zeros_like(bad)
@@ -573,5 +579,3 @@ class Simulation:
         self._step[i] = 0.0
         if self._fused is not None and self._fused.mask[i]:
             self._fused.freeze(i)
-        else:
-            self._generic_dead = np.union1d(self._generic_dead, [i]).astype(np.int64)

@@ -7,7 +7,8 @@ of optax's ``init``/``update`` pairs:
     update(g, state, h, lr, ctx) -> Update    # one step of every run at once
 
 ``g`` is (n, 2), the gradient each run uses at step ``ctx.t``; ``h`` holds the resolved
-hyperparameters as (n, 1) columns (``h.beta1``), ``lr`` is η^t as an (n, 1) column (schedule
+hyperparameters as columns that broadcast against (n, 2) (``h.beta1``: (n, 1), or (1, 1) when
+all runs share the value), ``lr`` is η^t as an (n, 1) column (schedule
 applied; nan for optimizers without a learning rate). ``Update.step`` is what is subtracted:
 θ^(t+1) = θ^t − step. ``Update.sigma`` and ``Update.eff`` are the σ^t and effective-rate
 columns of the record, where the optimizer defines them (``has_sigma``, ``eff``). Updates do
@@ -76,7 +77,7 @@ class HyperParam:
 
 
 class Hyper:
-    """Resolved hyperparameters of n runs as (n, 1) columns: ``h.lr``, ``h.beta1``.
+    """Resolved hyperparameters of n runs as columns: ``h.lr``, ``h.beta1``.
 
     Numbers are float64 columns, ``bool`` ones bool columns, ``choice`` ones string columns.
     """
@@ -86,11 +87,16 @@ class Hyper:
 
     @classmethod
     def of(cls, spec: "OptimizerSpec", hypers: list[Mapping[str, Any]]) -> "Hyper":
+        """Columns (n, 1), or (1, 1) where every run has the same value (they broadcast
+        alike; a sweep's shared β then costs one power per step, not n)."""
         cols = {}
         for hp in spec.hyperparams:
             vals = [x[hp.name] for x in hypers]
             dtype = bool if hp.check == "bool" else object if hp.check == "choice" else float
-            cols[hp.name] = np.array(vals, dtype=dtype).reshape(-1, 1)
+            col = np.array(vals, dtype=dtype).reshape(-1, 1)
+            if len(col) > 1 and (col == col[0, 0]).all():
+                col = col[:1]
+            cols[hp.name] = col
         return cls(cols)
 
     def take(self, ix) -> "Hyper":

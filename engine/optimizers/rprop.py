@@ -12,7 +12,7 @@ from engine.optimizers.base import HyperParam, OptimizerSpec, Update, zeros
 
 
 def init(h, n):
-    return {"delta": np.repeat(h.step_init, 2, axis=1), "g_prev": zeros(n), "fwd": zeros(n)}
+    return {"delta": np.full((n, 2), h.step_init), "g_prev": zeros(n), "fwd": zeros(n)}
 
 
 def update(g, state, h, lr, ctx):
