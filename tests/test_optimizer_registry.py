@@ -200,3 +200,44 @@ def test_record_free_summary_equals_the_recorded_run(optimizer):
         assert a.steps_to_target[i] == (hit[0] if len(hit) else -1)
     with pytest.raises(RuntimeError, match="summaries only"):
         free.history(0)
+
+
+def test_the_docs_table_is_the_registry():
+    from pathlib import Path
+
+    from engine.optimizers import docs_table
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "optimizers.md").read_text("utf-8")
+    assert docs_table() in text
+    for name in OPTIMIZERS:
+        assert f"### `{name}`" in text, name
+
+
+def test_the_documented_example_is_a_working_optimizer(tmp_path, monkeypatch):
+    """The "Adding an optimizer" example, written as a module of the package, registers and
+    runs through the simulation and the CSV with no other change."""
+    import re
+    import sys
+    from pathlib import Path
+
+    import engine.optimizers as package
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "optimizers.md").read_text("utf-8")
+    code = re.search(r"## Adding an optimizer.*?```python\n(.*?)```", text, re.S).group(1)
+    assert 15 <= len(code.strip().splitlines()) <= 25
+    (tmp_path / "signum.py").write_text(code)
+    monkeypatch.setattr(package, "__path__", [*package.__path__, str(tmp_path)])
+    try:
+        found = package._discover()
+        assert list(found)[-1] == "signum" and list(found)[:-1] == list(OPTIMIZERS)
+        monkeypatch.setitem(OPTIMIZERS, "signum", found["signum"])
+        spec = package.optimizer_spec("signum")
+        sim = Simulation(make_surface("rosenbrock"),
+                         [RunSpec("s", "signum", spec.resolve({"lr": 0.01}), (-1.2, 1.0))])
+        sim.run_to(3)
+        h = sim.history(0)
+        # m = 0.1·g has the sign of g on the first step: θ¹ = θ⁰ − η·sign(g⁰)
+        assert list(h.theta[1]) == list(h.theta[0] - 0.01 * np.sign(h.grad[0]))
+        assert ",signum,3," in csvio.to_string(sim)
+    finally:
+        sys.modules.pop("engine.optimizers.signum", None)

@@ -73,7 +73,7 @@ class HyperParam:
         """The allowed range in words (docs, ``main.py list``)."""
         return {"positive": "> 0", "nonneg": "≥ 0", "unit": "(0, 1)", "unit_closed": "[0, 1)",
                 "growth": "> 1", "shrink": "(0, 1)", "bool": "true/false",
-                "choice": " | ".join(self.choices)}[self.check]
+                "choice": " or ".join(self.choices)}[self.check]
 
 
 class Hyper:
