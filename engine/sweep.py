@@ -29,6 +29,7 @@ from engine.schedules import CONSTANT, Schedule
 from engine.simulation import CONVERGED, DIVERGED, RunSpec, Simulation, Tolerance
 
 MAX_COUNT = 100_000
+CHUNK_RUN_STEPS = 200_000  # most run-steps per ``iter_chunks`` chunk
 DEFAULT_TOL = 1e-6
 CSV_HEADER = ("lr", "final_loss", "steps_to_tol", "status", "status_step", "final_x",
               "final_y")
@@ -225,8 +226,10 @@ class Sweep:
 
     def iter_chunks(self, chunk: int = 100) -> Iterator[tuple[int, int]]:
         """Advance ``chunk`` steps at a time, yielding (steps done, total steps) after each;
-        stop iterating (or call ``cancel``) to cancel. Ends early when every run stopped."""
-        chunk = max(1, int(chunk))
+        stop iterating (or call ``cancel``) to cancel. Ends early when every run stopped.
+        A chunk holds at most ``CHUNK_RUN_STEPS`` run-steps (fewer steps for large sweeps),
+        so a GUI advancing one chunk per timer tick stays responsive at 100,000 rates."""
+        chunk = max(1, min(int(chunk), CHUNK_RUN_STEPS // self.config.count))
         sim = self.simulation
         while sim.step < self.total_steps and not self.cancelled:
             k = min(chunk, self.total_steps - sim.step)

@@ -223,3 +223,14 @@ def test_a_sweep_of_100000_rates_keeps_summaries_only():
     one.run_to(20)
     assert np.array_equal(res.final_theta[i], one.current_theta()[0])
     assert res.final_loss[i] == one.history(0).loss[-1]
+
+
+def test_large_sweeps_advance_in_smaller_chunks():
+    """At most CHUNK_RUN_STEPS run-steps per chunk: a GUI tick stays short at any count."""
+    from engine.sweep import CHUNK_RUN_STEPS
+
+    surf = make_surface("rosenbrock")
+    count = CHUNK_RUN_STEPS // 4
+    sweep = Sweep(surf, SweepConfig("gd", lr_low=1e-6, lr_high=1e-5, count=count, steps=10,
+                                    start=(-1.2, 1.0)))
+    assert [d for d, _ in sweep.iter_chunks(100)] == [4, 8, 10]
