@@ -59,3 +59,7 @@ def docs_table() -> str:
         lines.append(f"| `{name}` | {keys} | {'η^t' if s.has_lr else 'empty'} | "
                      f"{'σ^t' if s.has_sigma else 'empty'} | {eff[s.eff]} | {s.reference} |")
     return "\n".join(lines) + "\n"
+
+
+__all__ = ["OPTIMIZERS", "optimizer_spec", "docs_table", "OptimizerSpec", "HyperParam", "Hyper",
+           "Context", "Update"]
