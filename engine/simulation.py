@@ -86,6 +86,7 @@ class Simulation:
         self.theta = np.fromiter(chain.from_iterable(r.start for r in self.runs), float,
                                  2 * n).reshape(n, 2)
         self._step = np.zeros((n, 2))
+        self._point = np.empty((n, 2))  # where the gradient is taken (look-ahead)
         self.rows = 0
 
         # learning rates: η, and which runs need a per-step schedule
@@ -315,42 +316,52 @@ class Simulation:
         fz = self._fused
         if fz is not None:
             co = fz.coefficients(lr_k, r0, k)
-            B, Dd, Cc, K = (co[key][:, :, None] for key in ("b", "d", "C", "K"))
+            if self.n <= 64:  # few runs: same-shape operands are the cheapest NumPy calls
+                B, Dd, Cc, K = (np.repeat(co[key][:, :, None], 2, axis=2)
+                                for key in ("b", "d", "C", "K"))
+            else:
+                B, Dd, Cc, K = (co[key][:, :, None] for key in ("b", "d", "C", "K"))
             m, s, tmp, inv = fz.m, fz.s, fz.tmp, fz.inv
             a, c, D, eps, gam = fz.a, fz.c, fz.D, fz.eps, fz.gamma
-        if len(self._noisy):
-            noise = streams.normals(self.seed, self._keys[self._noisy], r0, k)
-            noise *= self._noise[self._noisy][None, :, None]
-        if self._batched:
+        noisy = self._noisy if len(self._noisy) else None
+        if noisy is not None:
+            noise = streams.normals(self.seed, self._keys[noisy], r0, k)
+            noise *= self._noise[noisy][None, :, None]
+        batched = self._batched
+        if batched:
             bidx, bw = self._batches(r0, k)
         surf, buf, step = self.surface, self._buf, self._step
         h_th, h_g, h_sig, h_eff = buf["theta"], buf["grad"], buf["sigma"], buf["eff_lr"]
         groups, pl = self._groups, self._pl
+        plateau = len(pl) > 0
         nest = fz is not None and fz.nesterov
         look = self._lookahead
         frozen = None if self._live.all() else ~self._live[:, None]
         prev = self.theta
         for j in range(k):
             row = r0 + j
-            th = h_th[row - base]
+            at = row - base  # the row's place in the buffers
+            th = h_th[at]
             if row:
                 np.subtract(prev, step, out=th)
             else:
                 th[...] = prev
             p = th
             if nest or look:
-                p = th.copy()
+                p = self._point
                 if nest:
-                    np.multiply(gam, m, out=tmp)
-                    np.add(tmp, th, out=p)
+                    np.multiply(gam, m, out=p)
+                    p += th
+                else:
+                    p[...] = th
                 for grp in look:
                     p[grp.ix] = grp.spec.lookahead(th[grp.ix], grp.state, grp.h)
-            g = surf.batch_grad(p, bidx[j], bw[j]) if self._batched else surf.grad(p)
-            if len(self._noisy):
-                g[self._noisy] += noise[j]
-            h_g[row - base] = g
-            sig = h_sig[row - base]
-            if len(pl):  # the plateau schedule needs the loss now
+            g = surf.batch_grad(p, bidx[j], bw[j]) if batched else surf.grad(p)
+            if noisy is not None:
+                g[noisy] += noise[j]
+            h_g[at] = g
+            sig = h_sig[at]
+            if plateau:  # the plateau schedule needs the loss now
                 lr_k[j, pl] *= self._pscale
                 self._plateau(surf.value(th[pl]))
             if fz is not None:
@@ -378,7 +389,7 @@ class Simulation:
                 grp.state = up.state
                 step[ix] = up.step
                 sig[ix] = 1.0 if up.sigma is None else up.sigma
-                h_eff[row - base, ix] = lr if up.eff is None else up.eff
+                h_eff[at, ix] = lr if up.eff is None else up.eff
             if frozen is not None:  # stopped runs stay where they are
                 np.copyto(step, 0.0, where=frozen)
             prev = th
