@@ -1,4 +1,5 @@
-"""Engine speed: optimizer-steps per second, and the headless target against a torch.optim loop.
+"""Engine speed: ns per optimizer-step beside a compiled loop, building 100,000 runs, and the
+headless target against a torch.optim loop.
 
 Run on demand (not part of the test suite):
 
@@ -6,19 +7,23 @@ Run on demand (not part of the test suite):
     python benchmarks/engine_throughput.py --steps 20000   # a quicker, smaller target
 
 It prints
-1. throughput: optimizer-steps per second (runs × steps / wall time) with full recording, for
-   6, 60 and 600 runs, a mix of the six first-order optimizers (gd, momentum, nesterov,
-   adagrad, rmsprop, adam) on Rosenbrock; fewer steps for more runs to bound memory (every
-   step records 11 floats per run);
-2. the target, benchmarks/rosenbrock6.toml (the six optimizers × 100,000 steps on Rosenbrock):
-   the engine's time (building the simulation and running it, best of 3; the issue's budget
-   is 1.5 s on a 2-core machine);
-3. when torch is importable: the same work as a torch.optim loop (one float64 parameter tensor
+1. ns per optimizer-step (wall time / (runs × steps)) of Adam on Rosenbrock for 6, 600, 10,000
+   and 100,000 runs, recorded and record-free, beside a compiled reference loop of the same
+   Adam update on the same surface (numba: ``pip install -e ".[bench]"``; skipped without it).
+   The reference does what the record-free engine does per run and step: gradient, update,
+   loss, lowest loss, divergence test. Target (issue 10): record-free at ≥ 10,000 runs within
+   3× of the reference;
+2. building 100,000 runs: ``Simulation(...)`` from ready RunSpecs, and a 100,000-rate sweep's
+   RunSpecs plus Simulation (target ≤ 0.5 s for the former);
+3. the target, benchmarks/rosenbrock6.toml (six first-order optimizers × 100,000 steps on
+   Rosenbrock, full recording): the engine's time (build + run, best of 3; budget 1.5 s on a
+   2-core machine);
+4. when torch is importable: the same work as a torch.optim loop (one float64 parameter tensor
    per optimizer, the analytic Rosenbrock gradient written with torch operations and set as
    ``.grad`` by hand, no autograd; θ and g of every step copied into preallocated tensors,
    the loss is not recorded, which favours torch), and the ratios torch time / engine time
    and torch time / ``python main.py run rosenbrock6.toml`` (a whole subprocess, imports
-   included; best of 3), plus the same command with ``--csv`` for information.
+   included; best of 3; target ≥ 10×), plus the same command with ``--csv`` for information.
 
 Every ratio is between figures measured in this run. The torch optimizers do not all compute
 exactly our formulas (see docs/optimizers.md: Nesterov's form, classic Adagrad, RMSProp's v₀),
@@ -37,8 +42,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 from engine.experiment import load  # noqa: E402
+from engine.optimizers import OPTIMIZERS  # noqa: E402
 from engine.simulation import RunSpec, Simulation  # noqa: E402
+from engine.sweep import SweepConfig  # noqa: E402
 from surfaces import make_surface  # noqa: E402
 
 TARGET = ROOT / "benchmarks" / "rosenbrock6.toml"
@@ -54,33 +63,102 @@ def best_of(repeats: int, fn) -> float:
     return min(times)
 
 
-def mixed_runs(n: int) -> list[RunSpec]:
-    """``n`` runs cycling through the target's six optimizers, starts spread a little."""
-    exp = load(TARGET)
-    base = exp.run_specs()
-    out = []
-    for i in range(n):
-        r = base[i % len(base)]
-        dx = 0.01 * (i // len(base))
-        out.append(RunSpec(f"{r.label} {i}", r.optimizer, dict(r.hyper),
-                           (r.start[0] + dx, r.start[1] - dx), r.schedule))
-    return out
+#: (runs, steps) per size: a few million optimizer-steps each
+SIZES = ((6, 100_000), (600, 2_000), (10_000, 200), (100_000, 30))
+
+
+def adam_runs(n: int) -> list[RunSpec]:
+    """``n`` Adam runs from (−1.2, 1) at rates 1e-4..1e-3 (none diverges)."""
+    base = OPTIMIZERS["adam"].defaults()
+    lrs = np.geomspace(1e-4, 1e-3, n).tolist()
+    return [RunSpec(f"adam {i}", "adam", {**base, "lr": lr}, (-1.2, 1.0), key=i)
+            for i, lr in enumerate(lrs)]
+
+
+def compiled_reference():
+    """The same Adam update on Rosenbrock as a numba loop (None without numba)."""
+    try:
+        import numba
+    except ImportError:
+        return None
+
+    @numba.njit(cache=False, fastmath=False)
+    def adam(theta, lr, steps, b1, b2, eps, a, b, bound):
+        n = theta.shape[0]
+        low = np.full(n, np.inf)
+        last = np.empty(n)
+        for i in range(n):
+            x, y = theta[i, 0], theta[i, 1]
+            mx = my = vx = vy = 0.0
+            p1 = p2 = 1.0
+            for t in range(steps + 1):
+                r = y - x * x
+                loss = (a - x) ** 2 + b * r * r
+                gx = -2.0 * (a - x) - 4.0 * b * x * r
+                gy = 2.0 * b * r
+                if not (np.isfinite(loss) and abs(x) <= bound and abs(y) <= bound):
+                    break
+                low[i] = min(low[i], loss)
+                last[i] = loss
+                p1 *= b1
+                p2 *= b2
+                mx = b1 * mx + (1.0 - b1) * gx
+                my = b1 * my + (1.0 - b1) * gy
+                vx = b2 * vx + (1.0 - b2) * gx * gx
+                vy = b2 * vy + (1.0 - b2) * gy * gy
+                k = lr[i] / (1.0 - p1)
+                c = 1.0 / (1.0 - p2)
+                x -= k * mx / (np.sqrt(vx * c) + eps)
+                y -= k * my / (np.sqrt(vy * c) + eps)
+            theta[i, 0], theta[i, 1] = x, y
+        return low, last
+
+    surf = make_surface("rosenbrock", {})
+
+    def run(n: int, steps: int) -> None:
+        theta = np.tile([-1.2, 1.0], (n, 1))
+        lr = np.geomspace(1e-4, 1e-3, n)
+        adam(theta, lr, steps, 0.9, 0.999, 1e-8, surf.a, surf.b, surf.divergence_bound)
+
+    run(2, 2)  # compile outside the timing
+    return run
 
 
 def throughput() -> None:
     surface = make_surface("rosenbrock", {})
-    print("1. Throughput (full recording, Rosenbrock, mix of the 6 first-order optimizers)")
-    print(f"   {'runs':>5} {'steps':>7} {'time s':>8} {'optimizer-steps/s':>18}")
-    for n, steps in ((6, 20000), (60, 5000), (600, 1000)):
-        runs = mixed_runs(n)
+    reference = compiled_reference()
+    print("1. ns per optimizer-step, Adam on Rosenbrock (best of 2)")
+    print(f"   {'runs':>7} {'steps':>7} {'recorded':>9} {'record-free':>12} {'compiled':>9} "
+          f"{'free/compiled':>14}")
+    for n, steps in SIZES:
+        runs = adam_runs(n)
 
-        def go():
-            sim = Simulation(surface, runs)
+        def go(record: bool):
+            sim = Simulation(surface, runs, record=record)
             sim.run_to(steps)
-            assert all(s == "running" for s in sim.status), sim.status
+            assert sim.step == steps and all(s == "running" for s in sim.status)
 
-        t = best_of(3, go)
-        print(f"   {n:>5} {steps:>7} {t:>8.3f} {n * steps / t:>18,.0f}")
+        work = n * steps * 1e-9
+        rec = best_of(2, lambda: go(True)) / work
+        free = best_of(2, lambda: go(False)) / work
+        if reference is not None:
+            comp = best_of(2, lambda: reference(n, steps)) / work
+            extra = f"{comp:>9.1f} {free / comp:>13.1f}×"
+        else:
+            extra = f"{'(no numba)':>9}"
+        print(f"   {n:>7,} {steps:>7,} {rec:>9.1f} {free:>12.1f} {extra}")
+    print("   target: record-free within 3× of the compiled loop at ≥ 10,000 runs")
+
+
+def build_times() -> None:
+    surface = make_surface("rosenbrock", {})
+    runs = adam_runs(100_000)
+    sim_t = best_of(3, lambda: Simulation(surface, runs, record=False))
+    cfg = SweepConfig("adam", lr_low=1e-5, lr_high=1.0, count=100_000, steps=1000)
+    sweep_t = best_of(3, lambda: Simulation(surface, cfg.run_specs(surface), record=False))
+    print("2. Building 100,000 runs (best of 3)")
+    print(f"   Simulation from ready RunSpecs           {sim_t:8.3f} s   (target ≤ 0.5 s)")
+    print(f"   a 100,000-rate sweep's RunSpecs + Simulation {sweep_t:8.3f} s")
 
 
 def engine_target(steps: int) -> float:
@@ -158,14 +236,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=int, default=100_000,
                     help="steps of the target experiment (default 100000, the issue's target)")
-    ap.add_argument("--no-throughput", action="store_true", help="skip part 1")
+    ap.add_argument("--no-throughput", action="store_true", help="skip parts 1 and 2")
     args = ap.parse_args()
     steps = args.steps
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     if not args.no_throughput:
         throughput()
+        print()
+        build_times()
     print()
-    print(f"2. Target: {TARGET.name}: 6 optimizers × {steps:,} steps on Rosenbrock, full recording")
+    print(f"3. Target: {TARGET.name}: 6 optimizers × {steps:,} steps on Rosenbrock, full recording")
     eng = engine_target(steps)
     print(f"   engine (build + run, best of 3)        {eng:8.3f} s   "
           f"({6 * steps / eng:,.0f} optimizer-steps/s; budget for 100,000 steps: 1.5 s)")
@@ -177,10 +257,10 @@ def main() -> None:
     try:
         import torch
     except ImportError:
-        print("3. torch is not installed: the torch.optim comparison is skipped")
+        print("4. torch is not installed: the torch.optim comparison is skipped")
         return
     torch_t = torch_target(torch, steps)
-    print(f"3. torch {torch.__version__} loop, same work ({torch.get_num_threads()} threads)"
+    print(f"4. torch {torch.__version__} loop, same work ({torch.get_num_threads()} threads)"
           f"        {torch_t:8.3f} s")
     print(f"   torch / engine                          {torch_t / eng:8.1f} ×")
     print(f"   torch / main.py run                     {torch_t / cmd:8.1f} ×   (target ≥ 10×)")

@@ -145,7 +145,8 @@ def _sweep_parser():
     from engine.sweep import MAX_COUNT
 
     p.add_argument("--count", type=count(1, MAX_COUNT), default=100,
-                   help=f"number of rates (1..{MAX_COUNT})")
+                   help=f"number of rates (1..{MAX_COUNT:,}; the runs keep per-run summaries "
+                        "only)")
     p.add_argument("--steps", type=count(1, limits.MAX_STEPS),
                    help=f"steps per run, 1 to {limits.MAX_STEPS:,} (default: the file's "
                    "'steps'); runs × steps must also fit in memory")
@@ -240,7 +241,7 @@ def sweep_config_from_args(exp, surface, args):
     except ValueError as exc:
         raise ExperimentError(str(exc), "--set") from None
     try:  # every rate is a recorded run of the one simulation
-        limits.check_record_memory(cfg.count, cfg.steps)
+        limits.check_record_memory(cfg.count, cfg.steps, recorded=False)  # summaries only
     except ValueError as exc:
         raise ExperimentError(str(exc), "--steps" if args.steps is not None else "steps") \
             from None
@@ -300,7 +301,7 @@ def cmd_sweep(argv: list[str]) -> int:
         surface = exp.surface.build()
         config = sweep_config_from_args(exp, surface, args)
         sweep = Sweep(surface, config, tolerance=exp.tolerance)
-    except ExperimentError as exc:
+    except (ExperimentError, ValueError) as exc:  # ValueError: the memory it would need
         print(f"error: {exc}", file=sys.stderr)
         return 2
     result = sweep.run()

@@ -93,6 +93,9 @@ def cmd_run(argv: list[str]) -> int:
         return 2
     try:
         sim.run_to(steps)
+    except ValueError as exc:  # engine.limits: the memory it would need
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except MemoryError:
         print(f"error: not enough memory to record {steps:,} steps of {sim.n} runs "
               "(every step is kept for the CSV); use fewer --steps", file=sys.stderr)

@@ -1,199 +1,175 @@
-"""Lock-step simulation of many optimizer runs on one surface, with full recording.
+"""Lock-step simulation of many optimizer runs on one surface, recorded or summary-only.
 
-All runs advance together. The six first-order optimizers (gd, momentum, nesterov, adagrad,
-rmsprop, adam) are one fused update over arrays of shape (runs, 2) written as the lecture's
-"full version" θ ← θ − K^t/(σ^t+ε) · m^t:
+All runs advance together. Each optimizer is one definition in ``engine.optimizers`` (its
+state and a vectorized ``update`` over the arrays (runs, 2) of its own runs); the simulation
+takes the gradient of every run at once, hands each optimizer's runs to its update, and
+records what happened. Optimizers with a "full version" (gd, momentum, nesterov, adagrad,
+rmsprop, adam) share one fused update instead (``engine.fused``, proven equal to their
+definitions bit for bit), because with a handful of runs NumPy's per-call cost dominates.
 
-    m ← a·m + b^t·g          (momentum state; m = g when a = 0, b = 1)
-    s ← c·s + d^t·g²         (second-moment state)
-    σ = sqrt(C^t·s + D)      (σ ≡ 1 for optimizers without one: C = 0, D = 1)
-    step = −K^t · m / (σ + ε)
-
-with per-run coefficients (see ``_coefficients``), so one step costs the same handful of
-NumPy calls however the runs are mixed. Rprop, QuickProp and Newton overwrite the step of their
-own rows with where-masks. Row t of the record holds θ^t, L(θ^t), the gradient g^t used at t,
-η^t, σ^t and the effective rate of the update θ^t → θ^(t+1); after ``advance(k)`` every live
-run has rows 0..k (the last row is what the next update would use).
+Row t of the record holds θ^t, L(θ^t), the gradient g^t used at t, η^t, σ^t and the effective
+rate of the update θ^t → θ^(t+1); after ``advance(k)`` every live run has rows 0..k (the last
+row is what the next update would use). The record grows geometrically with the rows actually
+recorded. With ``record=False`` only per-run summaries are kept (``summary()``: final θ, final
+and lowest loss, steps to the target, status, stop step), in memory proportional to the runs.
 
 A run whose record turns non-finite, or that leaves ``surface.divergence_bound``, is marked
 ``diverged`` at that step (its rows end at the step before); a run meeting the tolerance is
-``converged`` at that step. Stopped runs stay where they are while the others go on.
+``converged`` at that step; a run reaching its own ``max_steps`` is ``finished``. Stopped runs
+stay where they are while the others go on.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+import math
+from itertools import chain
+from typing import Sequence
 
 import numpy as np
 
-from engine.optimizers import OPTIMIZERS
-from engine.schedules import CONSTANT, Schedule
+from engine import streams
+from engine.fused import FusedPlan, fused_groups
+from engine.optimizers import OPTIMIZERS, Context, Hyper
+from engine.runs import (CONVERGED, DIVERGED, FINISHED, RUNNING, RunHistory,  # noqa: F401
+                         RunSpec, Summary, Tolerance)
 
-RUNNING, CONVERGED, DIVERGED, FINISHED = "running", "converged", "diverged", "finished"
-_CHUNK = 2048
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run: an optimizer with resolved hyperparameters from a start point.
-
-    ``batch_size`` (data surfaces; None = full batch) and ``gradient_noise`` (std of seeded
-    Gaussian noise added to every gradient) model mini-batch noise.
-    """
-
-    label: str
-    optimizer: str
-    hyper: Mapping[str, Any]
-    start: tuple[float, float]
-    schedule: Schedule = CONSTANT
-    batch_size: int | None = None
-    gradient_noise: float = 0.0
-    #: the run stops ("finished") after this many steps; None: when the simulation stops
-    max_steps: int | None = None
-
-    @property
-    def lr(self) -> float:
-        return float(self.hyper.get("lr", self.hyper.get("step_init", 0.0)))
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """Stopping rules: |L^t − L^(t−1)| < loss_change or ‖g^t‖ < grad_norm marks converged."""
-
-    loss_change: float | None = None
-    grad_norm: float | None = None
-
-
-@dataclass(frozen=True)
-class RunHistory:
-    """The record of one run, rows 0..n (views into the simulation's buffers).
-
-    theta (n+1, 2), loss (n+1,), grad (n+1, 2), grad_norm (n+1,), lr (n+1,), sigma (n+1, 2),
-    eff_lr (n+1, 2). Columns without meaning for the optimizer hold placeholders (σ = 1 where
-    there is no σ, eff_lr = η^t for quickprop/newton, lr = nan for rprop): read them only where
-    the optimizer's ``OptimizerSpec`` has_sigma / eff / has_lr say so, as the CSV writer does.
-    """
-
-    theta: np.ndarray
-    loss: np.ndarray
-    grad: np.ndarray
-    grad_norm: np.ndarray
-    lr: np.ndarray
-    sigma: np.ndarray
-    eff_lr: np.ndarray
-    status: str
-    stop_step: int | None
-
-    @property
-    def steps(self) -> int:
-        return len(self.loss) - 1
+_CHUNK = 2048          # most steps computed per chunk
+_CHUNK_CELLS = 1 << 20  # most run-steps per chunk (bounds the per-chunk tables' memory)
+_FIRST_ROWS = 16        # the record starts this small and doubles as needed
+#: bytes per recorded run-step: θ 2, loss, g 2, ‖g‖, η, σ 2, eff 2 (float64)
+ROW_BYTES = 11 * 8
 
 
 _FIELDS = (("theta", 2), ("loss", 0), ("grad", 2), ("grad_norm", 0), ("lr", 0), ("sigma", 2),
            ("eff_lr", 2))
 
 
+class _Group:
+    """The runs of one optimizer that go through its definition."""
+
+    def __init__(self, spec, ix: np.ndarray, n: int, runs):
+        self.spec = spec
+        self.ix = slice(None) if len(ix) == n else ix
+        self.h = Hyper.of(spec, [runs[i].hyper for i in ix])
+        self.state = spec.init(self.h, len(ix))
+
+
 class Simulation:
     """Advance ``runs`` on ``surface`` in lock-step; ``advance(k)`` moves every live run k steps.
 
-    ``seed`` feeds every random stream (mini-batch shuffles, gradient noise); each run has its
-    own streams, so a run's trajectory does not depend on the other runs or on how the steps
-    are split into ``advance`` calls.
+    ``seed`` feeds the random streams (mini-batch shuffles, gradient noise), which exist only
+    for runs that use them and are keyed by (seed, run key) (``engine.streams``): a run's
+    trajectory does not depend on the other runs, on its position among them, or on how the
+    steps are split into ``advance`` calls. ``record=False`` keeps per-run summaries only.
+    ``target = (loss, tol)`` counts the steps until |L − loss| < tol (L < tol for a nan loss).
+    ``fused=False`` sends every run through its optimizer's definition (the tests compare the
+    two paths).
     """
 
     def __init__(self, surface, runs: Sequence[RunSpec], seed: int = 0,
-                 tolerance: Tolerance | None = None):
+                 tolerance: Tolerance | None = None, record: bool = True,
+                 target: tuple[float, float] | None = None, fused: bool = True):
         if not runs:
             raise ValueError("an experiment needs at least one run")
         self.surface = surface
         self.runs = tuple(runs)
         self.seed = int(seed)
         self.tolerance = tolerance or Tolerance()
+        self.record = bool(record)
+        self.target = target
         n = self.n = len(self.runs)
-        opt = [r.optimizer for r in self.runs]
-        self._opt = np.array(opt)
+        opt = np.array([r.optimizer for r in self.runs])
+        self._opt = opt
         self.status = [RUNNING] * n
         self.stop_step: list[int | None] = [None] * n
         self._last = np.zeros(n, dtype=np.int64)  # last valid row per run
         self._live = np.ones(n, dtype=bool)
-
-        # state
-        self.theta = np.array([r.start for r in self.runs], dtype=float).reshape(n, 2)
-        self._m = np.zeros((n, 2))
-        self._s = np.zeros((n, 2))
+        self.theta = np.fromiter(chain.from_iterable(r.start for r in self.runs), float,
+                                 2 * n).reshape(n, 2)
         self._step = np.zeros((n, 2))
-        self._tmp = np.empty((n, 2))
-        self._inv = np.empty((n, 2))  # σ + ε
+        self._point = np.empty((n, 2))  # where the gradient is taken (look-ahead)
         self.rows = 0
 
-        # constant per-run coefficients (n, 2)
-        col = lambda v: np.repeat(np.asarray(v, dtype=float)[:, None], 2, axis=1)  # noqa: E731
-        h = [r.hyper for r in self.runs]
-        self._a = col([x.get("momentum", 0.0) if o in ("momentum", "nesterov")
-                       else x["beta1"] if o == "adam" else 0.0 for o, x in zip(opt, h)])
-        self._c = col([1.0 if o == "adagrad" else x["alpha"] if o == "rmsprop"
-                       else x["beta2"] if o == "adam" else 0.0 for o, x in zip(opt, h)])
-        self._D = col([0.0 if OPTIMIZERS[o].has_sigma else 1.0 for o in opt])
-        self._eps = col([x.get("eps", 0.0) if OPTIMIZERS[o].has_sigma else 0.0
-                         for o, x in zip(opt, h)])
-        self._gamma = col([-x["momentum"] if o == "nesterov" else 0.0 for o, x in zip(opt, h)])
-        self._has_nesterov = bool(np.any(self._gamma != 0.0))
-        self._has_plateau = any(r.schedule.stateful for r in self.runs)
-        self._momentum_like = np.isin(self._opt, ("momentum", "nesterov"))[:, None]
-        if self._has_plateau:
-            self._pl = [i for i, r in enumerate(self.runs) if r.schedule.stateful]
+        # learning rates: η, and which runs need a per-step schedule
+        spec_of = {o: OPTIMIZERS[o] for o in np.unique(opt)}
+        self._lr0 = np.array([r.hyper["lr"] if "lr" in r.hyper else r.lr for r in self.runs],
+                             dtype=float)
+        has_lr = np.ones(n, dtype=bool)
+        for o, spec in spec_of.items():
+            if not spec.has_lr:
+                has_lr[opt == o] = False
+        self._has_lr = has_lr
+        nonconst = [i for i, r in enumerate(self.runs) if r.schedule.name != "constant"]
+        self._scheduled = [i for i in nonconst if has_lr[i] and not self.runs[i].schedule.stateful]
+        self._pl = np.array([i for i in nonconst if self.runs[i].schedule.stateful], dtype=np.int64)
+        if len(self._pl):
             p = [self.runs[i].schedule.params for i in self._pl]
-            self._pl_factor = np.array([q["factor"] for q in p])
-            self._pl_patience = np.array([q["patience"] for q in p])
-            self._pl_thr = np.array([q["threshold"] for q in p])
+            self._pl_factor = np.array([x["factor"] for x in p], dtype=float)
+            self._pl_patience = np.array([x["patience"] for x in p], dtype=np.int64)
+            self._pl_thr = np.array([x["threshold"] for x in p], dtype=float)
             self._pl_best = np.full(len(p), np.inf)
             self._pl_bad = np.zeros(len(p), dtype=np.int64)
-            self._pscale = np.ones(n)
-        self._specials = {name: np.flatnonzero(self._opt == name)
-                          for name in ("rprop", "quickprop", "newton")}
-        self._specials = {k: v for k, v in self._specials.items() if len(v)}
-        if "rprop" in self._specials:
-            ix = self._specials["rprop"]
-            hp = [self.runs[i].hyper for i in ix]
-            pcol = lambda key: np.repeat(np.array([float(x[key]) for x in hp])[:, None], 2, 1)  # noqa: E731
-            self._rp = {
-                "delta": pcol("step_init"), "plus": pcol("eta_plus"), "minus": pcol("eta_minus"),
-                "min": pcol("step_min"), "max": pcol("step_max"),
-                "bt": np.repeat(np.array([bool(x["backtrack"]) for x in hp])[:, None], 2, 1),
-                "dprev": np.zeros((len(ix), 2)), "fwd": np.zeros((len(ix), 2)),
-            }
-        if "quickprop" in self._specials:
-            ix = self._specials["quickprop"]
-            hp = [self.runs[i].hyper for i in ix]
-            self._qp = {"lr": np.array([x["lr"] for x in hp])[:, None],
-                        "mu": np.array([x["max_growth"] for x in hp])[:, None],
-                        "gprev": np.zeros((len(ix), 2)), "prev": np.zeros((len(ix), 2))}
-        if "newton" in self._specials:
-            hp = [self.runs[i].hyper for i in self._specials["newton"]]
-            self._nt = {"lr": np.array([x["lr"] for x in hp])[:, None],
-                        "damp": np.array([x["damping"] for x in hp])}
+            self._pscale = np.ones(len(p))
 
-        # randomness: mini-batches and gradient noise, one stream per run and purpose
+        # optimizers: the fused fast path, and one group per other optimizer
+        stateful = np.zeros(n, dtype=bool)
+        stateful[self._pl] = True
+        fast, self._groups = [], []
+        for o, spec in spec_of.items():
+            mine = opt == o
+            if fused and spec.full_version is not None:
+                ix = np.flatnonzero(mine & ~stateful)
+                if len(ix):
+                    fast.append((spec, ix, Hyper.of(spec, [self.runs[i].hyper for i in ix])))
+                mine = mine & stateful  # a plateau schedule changes η within a chunk
+            ix = np.flatnonzero(mine)
+            if len(ix):
+                self._groups.append(_Group(spec, ix, n, self.runs))
+        self._fused = FusedPlan(n, fused_groups(fast)) if fast else None
+        self._lookahead = [g for g in self._groups if g.spec.lookahead is not None]
+        masks = [np.zeros(n, dtype=bool) for _ in range(3)]
+        for o, spec in spec_of.items():
+            mine = opt == o
+            masks[0][mine] = spec.has_sigma
+            masks[1][mine] = spec.eff in ("lr", "adaptive", "delta")
+            masks[2][mine] = spec.has_lr
+        self._check_masks = tuple(masks)
+
+        # randomness: only for runs that use batches or noise
         self._noise = np.array([r.gradient_noise for r in self.runs], dtype=float)
-        self._has_noise = bool(np.any(self._noise > 0))
+        self._noisy = np.flatnonzero(self._noise > 0)
         nex = getattr(surface, "n_examples", 0)
-        self._batched = bool(nex) and any(
-            r.batch_size is not None and r.batch_size < nex for r in self.runs)
+        bsize = [min(r.batch_size or nex, nex) for r in self.runs] if nex else []
+        self._shuffled = np.flatnonzero(np.array(bsize) < nex) if nex else np.zeros(0, int)
+        self._batched = len(self._shuffled) > 0
+        keys_for = np.union1d(self._noisy, self._shuffled)
+        self._keys = np.zeros(n, dtype=np.uint64)
+        if len(keys_for):
+            self._keys[keys_for] = streams.run_keys([self.runs[i] for i in keys_for])
         if self._batched:
-            self._bsize = np.array([min(r.batch_size or nex, nex) for r in self.runs])
+            self._nex = nex
+            self._bsize = np.array(bsize, dtype=np.int64)
             self._bmax = int(self._bsize.max())
-            self._perm = [None] * n
-            self._epoch = np.full(n, -1)
-        self._rng_batch = [self._stream(i, 0) for i in range(n)]
-        self._rng_noise = [self._stream(i, 1) for i in range(n)]
+            self._perm = np.tile(np.arange(nex), (len(self._shuffled), 1))
+            self._epoch = np.full(len(self._shuffled), -1, dtype=np.int64)
 
-        self._limit = np.array([r.max_steps if r.max_steps is not None else np.iinfo(np.int64).max
+        never = np.iinfo(np.int64).max
+        self._limit = np.array([never if r.max_steps is None else r.max_steps
                                 for r in self.runs], dtype=np.int64)
         self._has_limits = any(r.max_steps is not None for r in self.runs)
-        c = np.array(self.surface.view_center)
-        self._center, self._bound = c, float(self.surface.divergence_bound)
+        self._center = np.array(self.surface.view_center)
+        self._bound = float(self.surface.divergence_bound)
+
+        # summaries
+        self._final_theta = self.theta.copy()
+        self._final_loss = np.full(n, np.nan)
+        self._lowest = np.full(n, np.nan)
+        self._to_target = np.full(n, -1, dtype=np.int64)
+        self._prev_loss = np.full(n, np.nan)
+
         self._buf: dict[str, np.ndarray] = {}
-        self._alloc(_CHUNK + 1)
+        self._cap = 0
+        self._base = 0  # row number of the buffers' first row (record-free: the chunk's first)
+        self._ensure(1)
         with np.errstate(all="ignore"):
             self._run_rows(1)
         self._check(0, 1)
@@ -208,11 +184,19 @@ class Simulation:
     def live(self) -> np.ndarray:
         return self._live.copy()
 
+    @staticmethod
+    def memory_needed(n_runs: int, steps: int, record: bool = True) -> int:
+        """Bytes the record of ``n_runs`` × ``steps`` needs (record-free: the working set)."""
+        chunk = max(1, min(_CHUNK, _CHUNK_CELLS // max(n_runs, 1)))
+        work = n_runs * (chunk * (ROW_BYTES + 12 * 8) + 40 * 8)
+        return work + (n_runs * (steps + 1) * ROW_BYTES if record else 0)
+
     def advance(self, k: int = 1) -> int:
         """Move every live run ``k`` steps (fewer if all stop). Returns steps done."""
         done = 0
+        per_chunk = max(1, min(_CHUNK, _CHUNK_CELLS // self.n))
         while done < k and self._live.any():
-            c = min(_CHUNK, k - done)
+            c = min(per_chunk, k - done)
             r0 = self.rows
             self._ensure(r0 + c)
             with np.errstate(all="ignore"):
@@ -228,10 +212,20 @@ class Simulation:
     def run_to(self, steps: int) -> None:
         """Advance until ``steps`` updates are done (or every run has stopped)."""
         if steps > self.step:
+            # memory limit: engine/limits.py (refuses at once, naming the bytes needed)
+            try:
+                from engine.limits import check_record_memory
+            except ImportError:
+                pass
+            else:
+                check_record_memory(self.n, steps, recorded=self.record)
             self.advance(steps - self.step)
 
     def history(self, i: int, upto: int | None = None) -> RunHistory:
         """Record of run ``i``: rows 0..last (or 0..min(last, upto))."""
+        if not self.record:
+            raise RuntimeError("this simulation keeps summaries only (record=False): "
+                               "use summary()")
         end = int(self._last[i]) + 1
         if upto is not None:
             end = min(end, upto + 1)
@@ -241,302 +235,220 @@ class Simulation:
 
     def current_theta(self) -> np.ndarray:
         """(runs, 2): each run's newest valid position."""
-        return self._buf["theta"][np.maximum(self._last, 0), np.arange(self.n)]
+        return self._final_theta.copy()
+
+    def summary(self) -> Summary:
+        return Summary(self._final_theta.copy(), self._final_loss.copy(), self._lowest.copy(),
+                       self._to_target.copy(), np.array(self.status),
+                       np.array([-1 if s is None else s for s in self.stop_step],
+                                dtype=np.int64))
 
     def status_text(self, i: int) -> str:
         s = self.status[i]
         return s if s == RUNNING else f"{s} at step {self.stop_step[i]}"
 
     # ------------------------------------------------------------------ internals
-    def _stream(self, i: int, purpose: int) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(i, purpose)))
-
-    def _alloc(self, cap: int) -> None:
+    def _ensure(self, rows: int) -> None:
+        """Room for rows up to ``rows`` − 1 (record-free: for rows self.rows..rows − 1)."""
+        if not self.record:
+            self._base = self.rows
+            need = rows - self.rows
+        else:
+            need = rows
+        if need <= self._cap:
+            return
+        cap = need if not self.record else max(need, 2 * self._cap, _FIRST_ROWS)
         n, old = self.n, self._buf
         new = {}
         for f, w in _FIELDS:
             shape = (cap, n, w) if w else (cap, n)
-            new[f] = np.full(shape, np.nan)
-            if f in old:
+            new[f] = np.empty(shape)
+            if self.record and f in old:
                 new[f][: self.rows] = old[f][: self.rows]
         self._buf, self._cap = new, cap
 
-    def _ensure(self, rows: int) -> None:
-        if rows > self._cap:
-            self._alloc(max(rows, 2 * self._cap))
-
-    def _coefficient_plan(self) -> dict:
-        """Per-run constants for ``_coefficients``, gathered once (arrays over runs)."""
-        opt, runs = self._opt, self.runs
-        h = [r.hyper for r in runs]
-        is_ = lambda *names: np.isin(opt, names)  # noqa: E731
-        rms, adam = is_("rmsprop"), is_("adam")
-        has_lr = np.array([OPTIMIZERS[o].has_lr for o in opt], dtype=bool)
-        flat = np.array([r.schedule.stateful or r.schedule.name == "constant" for r in runs])
-        return {
-            "lr": np.array([r.lr for r in runs], dtype=float),
-            "has_lr": has_lr,
-            "flat": flat & has_lr,  # η^t = η: a plain broadcast
-            "scheduled": np.flatnonzero(~flat & has_lr),  # per-run Schedule.values
-            "gd": is_("gd"), "mom": is_("momentum", "nesterov"), "ada": is_("adagrad"),
-            "rms": rms, "adam": adam,
-            "other": is_("rprop", "quickprop", "newton"),
-            "alpha": np.array([x["alpha"] if r else 0.0 for x, r in zip(h, rms)], dtype=float),
-            "first": np.array([bool(r) and x["init"] == "first_gradient"
-                               for x, r in zip(h, rms)], dtype=bool),
-            "beta1": np.array([x["beta1"] if a else 0.0 for x, a in zip(h, adam)], dtype=float),
-            "beta2": np.array([x["beta2"] if a else 0.0 for x, a in zip(h, adam)], dtype=float),
-        }
-
-    def _coefficients(self, t0: int, k: int):
-        """Per-step coefficient rows for steps t0..t0+k−1, each (k, n, 2).
-
-        Vectorized over runs; every entry is computed by the same floating-point expression
-        as the per-run formulas (adam's β^(t+1) once per distinct β), so results are
-        bit-identical to a run-by-run loop.
-        """
-        plan = self.__dict__.get("_plan")
-        if plan is None:
-            plan = self._plan = self._coefficient_plan()
-        n = self.n
-        t = np.arange(t0, t0 + k, dtype=float)
-        lr = np.empty((k, n))
-        b = np.ones((k, n))
-        d = np.zeros((k, n))
-        C = np.zeros((k, n))
-        K = np.zeros((k, n))
-        lr[:, ~plan["has_lr"]] = np.nan
-        lr[:, plan["flat"]] = plan["lr"][plan["flat"]]
-        for i in plan["scheduled"]:
-            r = self.runs[i]
-            lr[:, i] = r.schedule.values(r.lr, t)
-        gd, mom, ada, rms, adam = (plan[key] for key in ("gd", "mom", "ada", "rms", "adam"))
-        K[:, gd] = lr[:, gd]
-        b[:, mom] = lr[:, mom]
-        K[:, mom] = 1.0
-        d[:, ada] = 1.0
-        C[:, ada] = (1.0 / (t + 1.0))[:, None]
-        K[:, ada] = lr[:, ada]
-        if rms.any():
-            d[:, rms] = 1.0 - plan["alpha"][rms]
-            if t0 == 0:
-                d[0, plan["first"]] = 1.0  # σ⁰ = |g⁰|
-            C[:, rms] = 1.0
-            K[:, rms] = lr[:, rms]
-        if adam.any():
-            b[:, adam] = 1.0 - plan["beta1"][adam]
-            d[:, adam] = 1.0 - plan["beta2"][adam]
-            for v in np.unique(plan["beta2"][adam]):
-                cols = adam & (plan["beta2"] == v)
-                C[:, cols] = (1.0 / (1.0 - float(v) ** (t + 1.0)))[:, None]
-            for v in np.unique(plan["beta1"][adam]):
-                cols = adam & (plan["beta1"] == v)
-                K[:, cols] = lr[:, cols] / (1.0 - float(v) ** (t + 1.0))[:, None]
-        b[:, plan["other"]] = 0.0  # rprop, quickprop, newton: the fused part yields a zero step
-        dead = ~self._live
-        if dead.any():
-            lr[:, dead] = b[:, dead] = d[:, dead] = C[:, dead] = K[:, dead] = 0.0
-        two = lambda a: np.repeat(a[:, :, None], 2, axis=2)  # noqa: E731
-        return lr, two(b), two(d), two(C), two(K)
+    def _learning_rates(self, t0: int, k: int) -> np.ndarray:
+        """(k, n) η^t for steps t0..t0+k−1 (the plateau factor is applied step by step)."""
+        lr = np.empty((k, self.n))
+        lr[:] = self._lr0
+        lr[:, ~self._has_lr] = np.nan
+        if self._scheduled:
+            t = np.arange(t0, t0 + k, dtype=float)
+            for i in self._scheduled:
+                r = self.runs[i]
+                lr[:, i] = r.schedule.values(r.lr, t)
+        return lr
 
     def _batches(self, t0: int, k: int):
-        """Mini-batch indices and weights for steps t0..t0+k−1: (k, n, B) each."""
-        nex = self.surface.n_examples
-        idx = np.zeros((k, self.n, self._bmax), dtype=np.int64)
-        w = np.zeros((k, self.n, self._bmax))
-        for i in range(self.n):
-            B = int(self._bsize[i])
-            if B >= nex:  # full batch, natural order
-                idx[:, i, :nex] = np.arange(nex)
-                w[:, i, :nex] = 1.0 / nex
-                continue
-            nb = -(-nex // B)
-            for j, t in enumerate(range(t0, t0 + k)):
-                e, bi = divmod(t, nb)
-                if e != self._epoch[i]:
-                    self._perm[i] = self._rng_batch[i].permutation(nex)
-                    self._epoch[i] = e
-                sel = self._perm[i][bi * B:(bi + 1) * B]
-                idx[j, i, :len(sel)] = sel
-                w[j, i, :len(sel)] = 1.0 / len(sel)
+        """Mini-batch indices and weights for steps t0..t0+k−1: (k, n, B) each; runs that use
+        the full batch see every example in natural order."""
+        nex, n, bmax = self._nex, self.n, self._bmax
+        idx = np.zeros((k, n, bmax), dtype=np.int64)
+        w = np.zeros((k, n, bmax))
+        full = self._bsize >= nex
+        if full.any():  # then bmax = nex
+            idx[:, full] = np.arange(nex)
+            w[:, full] = 1.0 / nex
+        sh = self._shuffled
+        B = self._bsize[sh]
+        nb = -(-nex // B)
+        cols = np.arange(bmax)
+        for j, t in enumerate(range(t0, t0 + k)):
+            e, bi = np.divmod(t, nb)
+            new = e != self._epoch
+            if new.any():
+                self._perm[new] = streams.permutations(self.seed, self._keys[sh[new]], e[new],
+                                                       nex)
+                self._epoch[new] = e[new]
+            lo = bi * B
+            size = np.minimum(B, nex - lo)
+            pos = np.minimum(lo[:, None] + cols[None, :], nex - 1)
+            ok = cols[None, :] < size[:, None]
+            idx[j, sh] = np.where(ok, np.take_along_axis(self._perm, pos, axis=1), 0)
+            w[j, sh] = np.where(ok, 1.0 / size[:, None], 0.0)
         return idx, w
 
     def _run_rows(self, k: int) -> None:
         """Compute rows self.rows .. self.rows+k−1 (applying the pending step first, except
         for row 0)."""
-        r0 = self.rows
-        lr_k, B, Dd, Cc, K = self._coefficients(r0, k)
-        if "rprop" in self._specials:
-            self._rp_delta = np.empty((k, len(self._specials["rprop"]), 2))
-            self._rp_row0 = r0
-        if self._has_noise:
-            noise = np.stack([g.standard_normal((k, 2)) for g in self._rng_noise], axis=1)
-            noise *= self._noise[None, :, None]
-        if self._batched:
+        r0, base = self.rows, self._base
+        lr_k = self._learning_rates(r0, k)
+        fz = self._fused
+        if fz is not None:
+            co = fz.coefficients(lr_k, r0, k)
+            if self.n <= 64:  # few runs: same-shape operands are the cheapest NumPy calls
+                B, Dd, Cc, K = (np.repeat(co[key][:, :, None], 2, axis=2)
+                                for key in ("b", "d", "C", "K"))
+            else:
+                B, Dd, Cc, K = (co[key][:, :, None] for key in ("b", "d", "C", "K"))
+            m, s, tmp, inv = fz.m, fz.s, fz.tmp, fz.inv
+            a, c, D, eps, gam = fz.a, fz.c, fz.D, fz.eps, fz.gamma
+        noisy = self._noisy if len(self._noisy) else None
+        if noisy is not None:
+            noise = streams.normals(self.seed, self._keys[noisy], r0, k)
+            noise *= self._noise[noisy][None, :, None]
+        batched = self._batched
+        if batched:
             bidx, bw = self._batches(r0, k)
-        surf = self.surface
-        buf = self._buf
-        m, s, step, tmp, inv = self._m, self._s, self._step, self._tmp, self._inv
-        a, c, D, eps, gam = self._a, self._c, self._D, self._eps, self._gamma
-        h_th, h_g, h_sig = buf["theta"], buf["grad"], buf["sigma"]
-        specials = self._specials
-        nest, plat = self._has_nesterov, self._has_plateau
-        batched, noisy = self._batched, self._has_noise
+        surf, buf, step = self.surface, self._buf, self._step
+        h_th, h_g, h_sig, h_eff = buf["theta"], buf["grad"], buf["sigma"], buf["eff_lr"]
+        groups, pl = self._groups, self._pl
+        plateau = len(pl) > 0
+        nest = fz is not None and fz.nesterov
+        look = self._lookahead
+        frozen = None if self._live.all() else ~self._live[:, None]
         prev = self.theta
         for j in range(k):
             row = r0 + j
-            th = h_th[row]
+            at = row - base  # the row's place in the buffers
+            th = h_th[at]
             if row:
                 np.subtract(prev, step, out=th)
             else:
                 th[...] = prev
-            if nest:
-                np.multiply(gam, m, out=tmp)
-                tmp += th
-                p = tmp
-            else:
-                p = th
-            if batched:
-                g = surf.batch_grad(p, bidx[j], bw[j])
-            else:
-                g = surf.grad(p)
-            if noisy:
-                g += noise[j]
-            h_g[row] = g
-            if plat:  # the plateau schedule needs the loss now; otherwise it is computed per chunk
-                loss = surf.value(th)
-            bj, Kj = B[j], K[j]
-            if plat:
-                ps = self._pscale[:, None]
-                bj, Kj = bj * np.where(self._momentum_like, ps, 1.0), Kj * np.where(
-                    self._momentum_like, 1.0, ps)
-                lr_k[j] *= self._pscale
-                self._plateau(loss)
-            # m ← a·m + b·g
-            m *= a
-            np.multiply(g, bj, out=tmp)
-            m += tmp
-            # s ← c·s + d·g²
-            s *= c
-            np.multiply(g, g, out=tmp)
-            tmp *= Dd[j]
-            s += tmp
-            # σ = sqrt(C·s + D)
-            sig = h_sig[row]
-            np.multiply(s, Cc[j], out=sig)
-            sig += D
-            np.sqrt(sig, out=sig)
-            # step = K·m/(σ+ε)
-            np.add(sig, eps, out=inv)
-            np.divide(Kj, inv, out=step)
-            step *= m
-            if specials:
-                self._special_steps(row, th, g, step, lr_k[j])
+            p = th
+            if nest or look:
+                p = self._point
+                if nest:
+                    np.multiply(gam, m, out=p)
+                    p += th
+                else:
+                    p[...] = th
+                for grp in look:
+                    p[grp.ix] = grp.spec.lookahead(th[grp.ix], grp.state, grp.h)
+            g = surf.batch_grad(p, bidx[j], bw[j]) if batched else surf.grad(p)
+            if noisy is not None:
+                g[noisy] += noise[j]
+            h_g[at] = g
+            sig = h_sig[at]
+            if plateau:  # the plateau schedule needs the loss now
+                lr_k[j, pl] *= self._pscale
+                self._plateau(surf.value(th[pl]))
+            if fz is not None:
+                # m ← a·m + b·g
+                m *= a
+                np.multiply(g, B[j], out=tmp)
+                m += tmp
+                # s ← c·s + d·g²
+                s *= c
+                np.multiply(g, g, out=tmp)
+                tmp *= Dd[j]
+                s += tmp
+                # σ = sqrt(C·s + D)
+                np.multiply(s, Cc[j], out=sig)
+                sig += D
+                np.sqrt(sig, out=sig)
+                # step = K·m/(σ+ε)
+                np.add(sig, eps, out=inv)
+                np.divide(K[j], inv, out=step)
+                step *= m
+            for grp in groups:
+                ix = grp.ix
+                lr = lr_k[j, ix][:, None]
+                up = grp.spec.update(g[ix], grp.state, grp.h, lr, Context(row, th[ix], surf))
+                grp.state = up.state
+                step[ix] = up.step
+                sig[ix] = 1.0 if up.sigma is None else up.sigma
+                h_eff[at, ix] = lr if up.eff is None else up.eff
+            if frozen is not None:  # stopped runs stay where they are
+                np.copyto(step, 0.0, where=frozen)
             prev = th
         self.theta = prev.copy()
-        r1 = r0 + k
-        buf["lr"][r0:r1] = lr_k
+        a0, a1 = r0 - base, r0 - base + k
+        buf["lr"][a0:a1] = lr_k
         # L(θ^t) for the whole chunk at once (element-wise maths: each point's value does not
         # depend on how the steps were split into chunks)
-        buf["loss"][r0:r1] = surf.value(h_th[r0:r1].reshape(-1, 2)).reshape(k, self.n)
-        g = h_g[r0:r1]
-        np.hypot(g[..., 0], g[..., 1], out=buf["grad_norm"][r0:r1])
-        with np.errstate(all="ignore"):
-            np.divide(lr_k[:, :, None], h_sig[r0:r1] + eps, out=buf["eff_lr"][r0:r1])
-        if "rprop" in specials:
-            buf["eff_lr"][r0:r1, specials["rprop"]] = self._rp_delta[:k]
-        self.rows = r1
+        buf["loss"][a0:a1] = surf.value(h_th[a0:a1].reshape(-1, 2)).reshape(k, self.n)
+        g = h_g[a0:a1]
+        np.hypot(g[..., 0], g[..., 1], out=buf["grad_norm"][a0:a1])
+        if fz is not None:
+            if fz.all:
+                np.divide(lr_k[:, :, None], h_sig[a0:a1] + eps, out=h_eff[a0:a1])
+            else:
+                ix = fz.ix
+                h_eff[a0:a1, ix] = lr_k[:, ix, None] / (h_sig[a0:a1, ix] + eps[ix])
+        self.rows = r0 + k
 
     def _plateau(self, loss: np.ndarray) -> None:
-        ix = self._pl
-        cur = loss[ix]
+        cur = loss
         best = self._pl_best
         improved = cur < best - self._pl_thr * np.abs(best)
         improved |= ~np.isfinite(best)
         self._pl_best = np.where(improved, cur, best)
         self._pl_bad = np.where(improved, 0, self._pl_bad + 1)
         drop = self._pl_bad >= self._pl_patience
-        self._pscale[ix] = np.where(drop, self._pscale[ix] * self._pl_factor, self._pscale[ix])
+        self._pscale = np.where(drop, self._pscale * self._pl_factor, self._pscale)
         self._pl_bad = np.where(drop, 0, self._pl_bad)
 
-    def _special_steps(self, row: int, th, g, step, lr_row) -> None:
-        """Overwrite ``step`` for the rprop/quickprop/newton rows; ``lr_row`` (n,) is η^t of
-        this row (schedule and plateau applied)."""
-        live = self._live
-        if "rprop" in self._specials:
-            ix, st = self._specials["rprop"], self._rp
-            gi = g[ix]
-            prod = gi * st["dprev"]
-            grow, flip = prod > 0, prod < 0
-            delta = np.where(grow, np.minimum(st["delta"] * st["plus"], st["max"]),
-                             np.where(flip, np.maximum(st["delta"] * st["minus"], st["min"]),
-                                      st["delta"]))
-            back = flip & st["bt"]
-            direction = np.where(back, st["dprev"], gi)
-            fwd = -np.sign(direction) * delta
-            stp = fwd - np.where(back, st["fwd"], 0.0)
-            keep = live[ix][:, None]
-            st["delta"] = np.where(keep, delta, st["delta"])
-            # after a return, forget the old derivative (Riedmiller's Rprop+): the next step's
-            # direction comes from the fresh gradient, so a stale sign cannot lock the run
-            st["dprev"] = np.where(keep, np.where(back, 0.0, gi), st["dprev"])
-            st["fwd"] = np.where(keep, fwd, st["fwd"])
-            step[ix] = np.where(keep, -stp, 0.0)  # ``step`` is subtracted from θ
-            self._rp_delta[row - self._rp_row0] = delta
-        if "quickprop" in self._specials:
-            ix, st = self._specials["quickprop"], self._qp
-            gi, gp, prev, mu = g[ix], st["gprev"], st["prev"], st["mu"]
-            denom = gp - gi
-            ratio = gi / denom
-            capped = (gi * gp > 0) & (np.abs(gi) >= np.abs(gp) * mu / (1.0 + mu))
-            ratio = np.where(capped, mu, ratio)
-            qp = prev * ratio
-            fallback = (prev == 0) | (denom == 0) | ~np.isfinite(qp)
-            stp = np.where(fallback, -lr_row[ix][:, None] * gi, qp)
-            keep = live[ix][:, None]
-            stp = np.where(keep, stp, 0.0)
-            st["gprev"], st["prev"] = np.where(keep, gi, gp), np.where(keep, stp, prev)
-            step[ix] = -stp
-        if "newton" in self._specials:
-            ix, st = self._specials["newton"], self._nt
-            H = self.surface.hessian(th[ix])
-            a_, b_, c_, d_ = (H[:, 0, 0] + st["damp"], H[:, 0, 1], H[:, 1, 0],
-                              H[:, 1, 1] + st["damp"])
-            det = a_ * d_ - b_ * c_
-            gi = g[ix]
-            sol = np.stack([(d_ * gi[:, 0] - b_ * gi[:, 1]) / det,
-                            (a_ * gi[:, 1] - c_ * gi[:, 0]) / det], axis=1)
-            step[ix] = np.where(live[ix][:, None], lr_row[ix][:, None] * sol, 0.0)
-
     def _check(self, r0: int, r1: int) -> None:
-        """Mark runs diverged/converged within rows r0..r1−1; update last valid rows."""
-        b = self._buf
-        th = b["theta"][r0:r1]
-        fin = (np.isfinite(b["loss"][r0:r1]) & np.isfinite(th).all(-1)
-               & np.isfinite(b["grad"][r0:r1]).all(-1) & np.isfinite(b["grad_norm"][r0:r1]))
-        masks = self.__dict__.get("_check_masks")
-        if masks is None:
-            spec = [OPTIMIZERS[o] for o in self._opt]
-            masks = self._check_masks = (
-                np.array([s.has_sigma for s in spec], dtype=bool),
-                np.array([s.eff in ("lr", "adaptive", "delta") for s in spec], dtype=bool),
-                np.array([s.has_lr for s in spec], dtype=bool))
-        meaningful, eff_ok, lr_ok = masks
-        fin &= np.where(meaningful, np.isfinite(b["sigma"][r0:r1]).all(-1), True)
-        fin &= np.where(eff_ok, np.isfinite(b["eff_lr"][r0:r1]).all(-1), True)
-        fin &= np.where(lr_ok, np.isfinite(b["lr"][r0:r1]), True)
-        with np.errstate(invalid="ignore"):
-            fin &= (np.abs(th - self._center) <= self._bound).all(-1)
+        """Mark runs diverged/converged within rows r0..r1−1; update last valid rows and the
+        summaries."""
+        b, base = self._buf, self._base
+        a0, a1 = r0 - base, r1 - base
+        th = b["theta"][a0:a1]
+        loss = b["loss"][a0:a1]
+        both = lambda a: np.isfinite(a[..., 0]) & np.isfinite(a[..., 1])  # noqa: E731
+        # ‖g‖ = hypot(g) is finite exactly when g is: it stands for the gradient
+        fin = np.isfinite(loss) & np.isfinite(b["grad_norm"][a0:a1])
+        meaningful, eff_ok, lr_ok = self._check_masks
+        if meaningful.any():
+            fin &= both(b["sigma"][a0:a1]) | ~meaningful
+        if eff_ok.any():
+            fin &= both(b["eff_lr"][a0:a1]) | ~eff_ok
+        if lr_ok.any():
+            fin &= np.isfinite(b["lr"][a0:a1]) | ~lr_ok
+        with np.errstate(invalid="ignore"):  # nan θ fails the bound too
+            d = np.abs(th - self._center)
+            fin &= (d[..., 0] <= self._bound) & (d[..., 1] <= self._bound)
         bad = ~fin
         tol = self.tolerance
         conv = np.zeros_like(bad)
         if tol.grad_norm is not None:
-            conv |= b["grad_norm"][r0:r1] < tol.grad_norm
+            conv |= b["grad_norm"][a0:a1] < tol.grad_norm
         if tol.loss_change is not None:
-            lo = max(r0, 1)
-            if lo < r1:
-                dl = np.abs(b["loss"][lo:r1] - b["loss"][lo - 1:r1 - 1])
-                conv[lo - r0:] |= dl < tol.loss_change
+            prev = np.concatenate([self._prev_loss[None], loss[:-1]])
+            with np.errstate(invalid="ignore"):
+                conv |= np.abs(loss - prev) < tol.loss_change
         if self._has_limits:  # rows past a run's own step limit do not count
             past = np.arange(r0, r1)[:, None] > self._limit[None, :]
             bad &= ~past
@@ -558,14 +470,45 @@ class Simulation:
         if self._has_limits:
             for i in np.flatnonzero(self._live & (self._limit <= r1 - 1)):
                 self._stop(i, FINISHED, int(self._limit[i]), int(self._limit[i]))
+        self._summarize(live, r0, r1, loss, th)
+
+    def _summarize(self, was_live, r0, r1, loss, th) -> None:
+        """Fold rows r0..r1−1 of the runs live before this chunk into the summaries."""
+        ix = np.flatnonzero(was_live)
+        if not len(ix):
+            return
+        last = self._last[ix]
+        rows = np.arange(r0, r1)[:, None]
+        valid = rows <= last[None, :]
+        lv = np.where(valid, loss[:, ix], np.nan)
+        with np.errstate(invalid="ignore"):
+            low = np.fmin.reduce(lv, axis=0)
+        self._lowest[ix] = np.fmin(self._lowest[ix], low)
+        inside = last >= r0
+        sel, at = ix[inside], last[inside] - r0
+        self._final_loss[sel] = loss[at, sel]
+        self._final_theta[sel] = th[at, sel]
+        self._prev_loss[ix] = loss[-1, ix]
+        if self.target is not None:
+            want = ix[self._to_target[ix] < 0]
+            if len(want):
+                star, tol = self.target
+                lw = np.where(rows <= self._last[want][None, :], loss[:, want], np.nan)
+                with np.errstate(invalid="ignore"):
+                    hit = (np.abs(lw - star) if math.isfinite(star) else lw) < tol
+                first = np.argmax(hit, axis=0)
+                got = hit.any(axis=0)
+                self._to_target[want[got]] = r0 + first[got]
 
     def _stop(self, i: int, status: str, step: int, last: int) -> None:
         self.status[i], self.stop_step[i] = status, step
         self._live[i] = False
         self._last[i] = last
-        keep = self._buf["theta"][max(last, 0), i]
+        if last >= self._base:
+            keep = self._buf["theta"][last - self._base, i]
+        else:  # record-free: the previous chunk's last row, or the start
+            keep = self._final_theta[i] if last >= 0 else np.asarray(self.runs[i].start)
         self.theta[i] = keep if np.isfinite(keep).all() else np.asarray(self.runs[i].start)
-        # freeze: zero state, σ ≡ 1 and (in _coefficients) zero rates, so the fused step is 0
-        self._m[i] = self._s[i] = self._step[i] = 0.0
-        self._a[i] = 0.0
-        self._D[i] = 1.0
+        self._step[i] = 0.0
+        if self._fused is not None and self._fused.mask[i]:
+            self._fused.freeze(i)

@@ -7,10 +7,10 @@
         ...
     result = sweep.result()                     # or simply: run_sweep(surface, config)
 
-Every η is a ``RunSpec`` of its own in ONE ``engine.simulation.Simulation``, so a sweep costs
-about as much as a single run per step (the fused update works on arrays of shape (runs, 2)),
-and each run's trajectory is exactly the one it would have alone (the simulation keeps runs
-independent, including their random streams).
+Every η is a ``RunSpec`` of its own in ONE record-free ``engine.simulation.Simulation`` (only
+per-run summaries are kept), so up to ``MAX_COUNT`` = 100,000 rates run in memory proportional
+to the count, and each run's trajectory is exactly the one it would have alone (the simulation
+keeps runs independent; a run's random streams are keyed by its index in the sweep).
 
 Results per η: the final loss, steps to tolerance (the first step with |L − L*| < tol, where L*
 is the lowest known minimum's loss; or L < tol where no minimum is known), whether and when
@@ -28,7 +28,8 @@ from engine.optimizers import OPTIMIZERS, optimizer_spec
 from engine.schedules import CONSTANT, Schedule
 from engine.simulation import CONVERGED, DIVERGED, RunSpec, Simulation, Tolerance
 
-MAX_COUNT = 1000
+MAX_COUNT = 100_000
+CHUNK_RUN_STEPS = 200_000  # most run-steps per ``iter_chunks`` chunk
 DEFAULT_TOL = 1e-6
 CSV_HEADER = ("lr", "final_loss", "steps_to_tol", "status", "status_step", "final_x",
               "final_y")
@@ -111,9 +112,9 @@ class SweepConfig:
         start = tuple(float(v) for v in (self.start if self.start is not None
                                          else surface.start))
         return [RunSpec(label=f"{key}={lr:.6g}", optimizer=self.optimizer,
-                        hyper={**base, key: float(lr)}, start=start, schedule=self.schedule,
-                        batch_size=self.batch_size, gradient_noise=self.gradient_noise)
-                for lr in self.lrs()]
+                        hyper={**base, key: lr}, start=start, schedule=self.schedule,
+                        batch_size=self.batch_size, gradient_noise=self.gradient_noise, key=i)
+                for i, lr in enumerate(self.lrs().tolist())]
 
 
 @dataclass(frozen=True)
@@ -208,9 +209,17 @@ class Sweep:
                  loss_star: float | None = None):
         self.config = config.validate()
         self.surface = surface
-        self.simulation = Simulation(surface, config.run_specs(surface), seed=config.seed,
-                                     tolerance=tolerance)
+        # memory limit: engine/limits.py refuses at once, naming the bytes needed
+        try:
+            from engine.limits import check_record_memory
+        except ImportError:
+            pass
+        else:
+            check_record_memory(config.count, config.steps, recorded=False)
         self.loss_star = lowest_minimum_loss(surface) if loss_star is None else float(loss_star)
+        self.simulation = Simulation(surface, config.run_specs(surface), seed=config.seed,
+                                     tolerance=tolerance, record=False,
+                                     target=(self.loss_star, float(config.tol)))
         self.cancelled = False
 
     @property
@@ -223,8 +232,10 @@ class Sweep:
 
     def iter_chunks(self, chunk: int = 100) -> Iterator[tuple[int, int]]:
         """Advance ``chunk`` steps at a time, yielding (steps done, total steps) after each;
-        stop iterating (or call ``cancel``) to cancel. Ends early when every run stopped."""
-        chunk = max(1, int(chunk))
+        stop iterating (or call ``cancel``) to cancel. Ends early when every run stopped.
+        A chunk holds at most ``CHUNK_RUN_STEPS`` run-steps (fewer steps for large sweeps),
+        so a GUI advancing one chunk per timer tick stays responsive at 100,000 rates."""
+        chunk = max(1, min(int(chunk), CHUNK_RUN_STEPS // self.config.count))
         sim = self.simulation
         while sim.step < self.total_steps and not self.cancelled:
             k = min(chunk, self.total_steps - sim.step)
@@ -247,29 +258,13 @@ class Sweep:
 
     def result(self) -> SweepResult:
         sim = self.simulation
-        n = sim.n
-        final_loss = np.full(n, np.nan)
-        theta = sim.current_theta().copy()
-        status_step = np.full(n, -1, dtype=np.int64)
-        hit = np.full(n, -1, dtype=np.int64)
-        star, tol = self.loss_star, self.config.tol
-        status = []
-        for i in range(n):
-            h = sim.history(i)
-            if len(h.loss):
-                final_loss[i] = h.loss[-1]
-                gap = np.abs(h.loss - star) if math.isfinite(star) else h.loss
-                with np.errstate(invalid="ignore"):
-                    first = np.argmax(gap < tol)
-                if gap[first] < tol:
-                    hit[i] = first
-            s = sim.status[i]
-            status.append(s if s in (DIVERGED, CONVERGED) else "finished")
-            if s in (DIVERGED, CONVERGED):
-                status_step[i] = int(sim.stop_step[i])
-        return SweepResult(self.config.lrs(), final_loss, hit, tuple(status),
-                           status_step, theta, self.loss_star, self.config.tol,
-                           self.config.steps, sim.step, self.cancelled)
+        summary = sim.summary()
+        stopped = np.isin(summary.status, (DIVERGED, CONVERGED))
+        status = tuple(np.where(stopped, summary.status, "finished").tolist())
+        status_step = np.where(stopped, summary.stop_step, -1)
+        return SweepResult(self.config.lrs(), summary.final_loss, summary.steps_to_target,
+                           status, status_step, summary.final_theta, self.loss_star,
+                           self.config.tol, self.config.steps, sim.step, self.cancelled)
 
 
 def run_sweep(surface, config: SweepConfig, progress=None, **kwargs) -> SweepResult:

@@ -302,7 +302,7 @@ class SweepPanel(QWidget):
         self.cancel(discard=True)
         try:
             cfg = self.config()
-            check_record_memory(cfg.count, cfg.steps)  # every rate is a recorded run
+            check_record_memory(cfg.count, cfg.steps, recorded=False)  # summaries only
         except ValueError as exc:
             self.message.setText(f"⚠ {exc}")
             return False

@@ -181,7 +181,12 @@ def test_every_optimizer_accepts_its_documented_keys():
              "adam": ["lr", "beta1", "beta2", "eps"],
              "rprop": ["step_init", "eta_plus", "eta_minus", "step_min", "step_max",
                        "backtrack"],
-             "quickprop": ["lr", "max_growth"], "newton": ["lr", "damping"]}
+             "quickprop": ["lr", "max_growth"], "newton": ["lr", "damping"],
+             "adamw": ["lr", "beta1", "beta2", "eps", "weight_decay"],
+             "amsgrad": ["lr", "beta1", "beta2", "eps"],
+             "nadam": ["lr", "beta1", "beta2", "eps", "momentum_decay"],
+             "adadelta": ["lr", "rho", "eps"], "lion": ["lr", "beta1", "beta2", "weight_decay"],
+             "adabelief": ["lr", "beta1", "beta2", "eps"]}
     assert {k: list(v.defaults()) for k, v in OPTIMIZERS.items()} == table
     defaults = {o: OPTIMIZERS[o].defaults() for o in OPTIMIZERS}
     assert defaults["momentum"]["momentum"] == 0.9 and defaults["rmsprop"]["alpha"] == 0.9
@@ -191,6 +196,13 @@ def test_every_optimizer_accepts_its_documented_keys():
     assert defaults["quickprop"]["max_growth"] == 1.75
     assert defaults["newton"] == {"lr": 1.0, "damping": 0.0}
     assert defaults["adagrad"]["eps"] == 1e-8
+    # torch's defaults where torch has the optimizer; the papers' otherwise (issue 10)
+    assert defaults["adamw"] == {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+                                 "weight_decay": 0.01}
+    assert defaults["nadam"]["lr"] == 2e-3 and defaults["nadam"]["momentum_decay"] == 0.004
+    assert defaults["adadelta"] == {"lr": 1.0, "rho": 0.9, "eps": 1e-6}
+    assert defaults["lion"] == {"lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0}
+    assert defaults["adabelief"]["eps"] == 1e-16
     assert loads('[[runs]]\noptimizer = "adagrad"\neps = 0\n').runs[0].hyper["eps"] == 0.0
 
 

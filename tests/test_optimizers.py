@@ -1,8 +1,10 @@
 """Every optimizer against hand-computed steps, and the lecture's facts about each one.
 
 The expected numbers are computed here independently, with plain Python floats, following the
-formulas of ../shared/docs/lecture-digest.md ("Update rules"); the engine computes the same
-updates fused over all runs (engine/simulation.py).
+formulas of ../shared/docs/lecture-digest.md ("Update rules") or the optimizer's paper
+(tests/reference_optimizers.py); the engine computes the same updates vectorized over all runs
+(engine/optimizers/, engine/fused.py). The contract every registered optimizer meets
+(freezing, chunking, CSV, fast path) is in tests/test_optimizer_registry.py.
 """
 from __future__ import annotations
 
@@ -16,175 +18,10 @@ from engine.schedules import make_schedule
 from engine.simulation import RunSpec, Simulation
 from surfaces import make_surface
 
-# ------------------------------------------------------------------ plain-float surfaces
-QUAD_PARAMS = {"lambda1": 1.0, "lambda2": 3.0}
-
-
-def quad_grad(x, y):
-    return [1.0 * x, 3.0 * y]  # E = ½(x² + 3y²)
-
-
-def quad_loss(x, y):
-    return 0.5 * (x * x + 3.0 * y * y)
-
-
-def quad_hess(x, y):
-    return [[1.0, 0.0], [0.0, 3.0]]
-
-
-def rosen_grad(x, y):
-    return [-2.0 * (1.0 - x) - 400.0 * x * (y - x * x), 200.0 * (y - x * x)]
-
-
-def rosen_loss(x, y):
-    return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
-
-
-def rosen_hess(x, y):
-    return [[2.0 - 400.0 * (y - x * x) + 800.0 * x * x, -400.0 * x], [-400.0 * x, 200.0]]
-
-
-SURF = {
-    "quadratic": (QUAD_PARAMS, quad_grad, quad_loss, quad_hess, (-1.5, 1.0)),
-    "rosenbrock": ({}, rosen_grad, rosen_loss, rosen_hess, (-1.2, 1.0)),
-}
-
-
-def sign(v):
-    return (v > 0) - (v < 0)
-
-
-# ------------------------------------------------------------------ reference optimizers
-# Each returns rows t = 0..steps: dict(theta, grad, lr, sigma, eff); sigma/eff None where the
-# optimizer has none. Row t holds θ^t, the gradient used at t, and σ^t/eff of update t → t+1.
-def ref_gd(grad, start, steps, lr, lrs=None):
-    th, rows = list(start), []
-    for t in range(steps + 1):
-        eta = lrs[t] if lrs else lr
-        g = grad(*th)
-        rows.append(dict(theta=list(th), grad=g, lr=eta, sigma=None, eff=[eta, eta]))
-        th = [th[i] - eta * g[i] for i in range(2)]
-    return rows
-
-
-def ref_momentum(grad, start, steps, lr, momentum, nesterov=False, lrs=None):
-    th, m, rows = list(start), [0.0, 0.0], []
-    for t in range(steps + 1):
-        eta = lrs[t] if lrs else lr
-        at = [th[i] + momentum * m[i] for i in range(2)] if nesterov else th
-        g = grad(*at)
-        rows.append(dict(theta=list(th), grad=g, lr=eta, sigma=None, eff=[eta, eta]))
-        m = [momentum * m[i] - eta * g[i] for i in range(2)]  # m ← λm − ηg
-        th = [th[i] + m[i] for i in range(2)]
-    return rows
-
-
-def ref_adagrad(grad, start, steps, lr, eps, lrs=None):
-    th, sq, rows = list(start), [0.0, 0.0], []
-    for t in range(steps + 1):
-        eta = lrs[t] if lrs else lr
-        g = grad(*th)
-        sq = [sq[i] + g[i] ** 2 for i in range(2)]
-        sig = [math.sqrt(sq[i] / (t + 1)) for i in range(2)]  # RMS of g^0..g^t
-        eff = [eta / (sig[i] + eps) for i in range(2)]
-        rows.append(dict(theta=list(th), grad=g, lr=eta, sigma=sig, eff=eff))
-        th = [th[i] - eff[i] * g[i] for i in range(2)]
-    return rows
-
-
-def ref_rmsprop(grad, start, steps, lr, alpha, eps, init):
-    th, rows, sig = list(start), [], None
-    for t in range(steps + 1):
-        g = grad(*th)
-        if t == 0:
-            if init == "first_gradient":
-                sig = [abs(g[i]) for i in range(2)]  # σ⁰ = |g⁰|
-            else:  # PyTorch: v₀ = 0, then one ordinary update
-                sig = [math.sqrt((1 - alpha) * g[i] ** 2) for i in range(2)]
-        else:
-            sig = [math.sqrt(alpha * sig[i] ** 2 + (1 - alpha) * g[i] ** 2) for i in range(2)]
-        eff = [lr / (sig[i] + eps) for i in range(2)]
-        rows.append(dict(theta=list(th), grad=g, lr=lr, sigma=sig, eff=eff))
-        th = [th[i] - eff[i] * g[i] for i in range(2)]
-    return rows
-
-
-def ref_adam(grad, start, steps, lr, beta1, beta2, eps):
-    th, m, v, rows = list(start), [0.0, 0.0], [0.0, 0.0], []
-    for t in range(steps + 1):
-        g = grad(*th)
-        m = [beta1 * m[i] + (1 - beta1) * g[i] for i in range(2)]
-        v = [beta2 * v[i] + (1 - beta2) * g[i] ** 2 for i in range(2)]
-        mhat = [m[i] / (1 - beta1 ** (t + 1)) for i in range(2)]
-        vhat = [v[i] / (1 - beta2 ** (t + 1)) for i in range(2)]
-        sig = [math.sqrt(vhat[i]) for i in range(2)]
-        rows.append(dict(theta=list(th), grad=g, lr=lr, sigma=sig,
-                         eff=[lr / (sig[i] + eps) for i in range(2)]))
-        th = [th[i] - lr * mhat[i] / (sig[i] + eps) for i in range(2)]
-    return rows
-
-
-def ref_rprop(grad, start, steps, step_init, eta_plus, eta_minus, step_min, step_max,
-              backtrack):
-    """The slide's rule: grow Δ while the sign holds; on a flip return to the previous
-    location, shrink Δ and take the smaller step from there; forget the derivative after a
-    return (Rprop+)."""
-    th, rows = list(start), []
-    delta, dprev, last = [step_init] * 2, [0.0, 0.0], [0.0, 0.0]
-    for t in range(steps + 1):
-        g = grad(*th)
-        new = list(th)
-        for i in range(2):
-            p = g[i] * dprev[i]
-            if p > 0:
-                delta[i] = min(delta[i] * eta_plus, step_max)
-            elif p < 0:
-                delta[i] = max(delta[i] * eta_minus, step_min)
-            if p < 0 and backtrack:
-                previous = th[i] - last[i]  # the location before the last step
-                last[i] = -sign(dprev[i]) * delta[i]
-                new[i] = previous + last[i]
-                dprev[i] = 0.0
-            else:
-                last[i] = -sign(g[i]) * delta[i]
-                new[i] = th[i] + last[i]
-                dprev[i] = g[i]
-        rows.append(dict(theta=list(th), grad=g, lr=None, sigma=None, eff=list(delta)))
-        th = new
-    return rows
-
-
-def ref_quickprop(grad, start, steps, lr, max_growth):
-    th, rows = list(start), []
-    gprev, prev = [0.0, 0.0], [0.0, 0.0]
-    for t in range(steps + 1):
-        g = grad(*th)
-        step = [0.0, 0.0]
-        for i in range(2):
-            if prev[i] == 0.0 or gprev[i] == g[i]:
-                step[i] = -lr * g[i]  # first step (and fallback): a gradient step
-                continue
-            ratio = g[i] / (gprev[i] - g[i])  # secant: Δ = Δprev · g / (gprev − g)
-            if g[i] * gprev[i] > 0 and not (0.0 <= ratio < max_growth):
-                ratio = max_growth  # Fahlman's cap
-            step[i] = prev[i] * ratio
-        rows.append(dict(theta=list(th), grad=g, lr=lr, sigma=None, eff=None))
-        gprev, prev = g, step
-        th = [th[i] + step[i] for i in range(2)]
-    return rows
-
-
-def ref_newton(grad, hess, start, steps, lr, damping):
-    th, rows = list(start), []
-    for t in range(steps + 1):
-        g = grad(*th)
-        (a, b), (c, d) = hess(*th)
-        a, d = a + damping, d + damping
-        det = a * d - b * c
-        inv = [[d / det, -b / det], [-c / det, a / det]]
-        rows.append(dict(theta=list(th), grad=g, lr=lr, sigma=None, eff=None))
-        th = [th[i] - lr * (inv[i][0] * g[0] + inv[i][1] * g[1]) for i in range(2)]
-    return rows
+from reference_optimizers import (SURF, QUAD_PARAMS, quad_grad, quad_loss, ref_adabelief,  # noqa: E402
+                                  ref_adadelta, ref_adagrad, ref_adam, ref_adamw, ref_amsgrad,
+                                  ref_gd, ref_lion, ref_momentum, ref_nadam, ref_newton,
+                                  ref_quickprop, ref_rmsprop, ref_rprop, rosen_grad)
 
 
 # ------------------------------------------------------------------ engine helpers
@@ -246,6 +83,24 @@ CASES = {
                                   "rosenbrock": dict(lr=1e-3, max_growth=1.75)}),
     "newton": (None, {"quadratic": dict(lr=0.5, damping=0.0),
                       "rosenbrock": dict(lr=1.0, damping=0.5)}),
+    "adamw": (ref_adamw, {"quadratic": dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8,
+                                            weight_decay=0.5),
+                          "rosenbrock": dict(lr=0.05, beta1=0.8, beta2=0.99, eps=0.0,
+                                             weight_decay=0.01)}),
+    "amsgrad": (ref_amsgrad, {"quadratic": dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8),
+                              "rosenbrock": dict(lr=0.05, beta1=0.8, beta2=0.99, eps=0.0)}),
+    "nadam": (ref_nadam, {"quadratic": dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8,
+                                            momentum_decay=4e-3),
+                          "rosenbrock": dict(lr=0.02, beta1=0.8, beta2=0.99, eps=1e-8,
+                                             momentum_decay=0.1)}),
+    "adadelta": (ref_adadelta, {"quadratic": dict(lr=1.0, rho=0.9, eps=1e-6),
+                                "rosenbrock": dict(lr=5.0, rho=0.5, eps=1e-4)}),
+    "lion": (ref_lion, {"quadratic": dict(lr=0.1, beta1=0.9, beta2=0.99, weight_decay=0.0),
+                        "rosenbrock": dict(lr=0.01, beta1=0.5, beta2=0.9, weight_decay=1.0)}),
+    "adabelief": (ref_adabelief, {"quadratic": dict(lr=0.1, beta1=0.9, beta2=0.999,
+                                                    eps=1e-16),
+                                  "rosenbrock": dict(lr=0.05, beta1=0.8, beta2=0.99,
+                                                     eps=1e-8)}),
 }
 
 
@@ -454,3 +309,68 @@ def test_newton_and_quickprop_follow_the_schedule():
     assert list(h.theta[1]) == [2e-3, 0.0]
     assert h.grad[1, 1] == pytest.approx(200 * (0.0 - 2e-3 ** 2), rel=1e-14)
     assert h.theta[2, 1] == pytest.approx(-0.5e-3 * h.grad[1, 1], rel=1e-14)
+
+
+# ------------------------------------------------------------------ the newer optimizers
+def test_lion_moves_every_parameter_by_exactly_eta():
+    """Lion's step is η·sign(c): on Rosenbrock from (−1.2, 1) (g⁰ = (−215.6, −88)) the first
+    three steps are +η in x and +η in y to the last bit, while the gradient's size varies."""
+    surf = make_surface("rosenbrock", {})
+    _, h = simulate(surf, "lion", (-1.2, 1.0), 3, lr=0.01)
+    assert list(h.grad[0]) == pytest.approx([-215.6, -88.0], rel=1e-14)
+    assert [list(r) for r in h.theta] == [[-1.2, 1.0], [-1.19, 1.01], [-1.18, 1.02],
+                                          [-1.17, 1.03]]
+    # with weight decay λ = 1: θ ← θ − η(sign(c) + λθ), x¹ = −1.2 − 0.01·(−1 − 1.2)
+    _, h = simulate(surf, "lion", (-1.2, 1.0), 1, lr=0.01, weight_decay=1.0)
+    assert h.theta[1, 0] == pytest.approx(-1.2 + 0.01 * 2.2, rel=1e-15)
+    assert h.theta[1, 1] == pytest.approx(1.0 - 0.01 * (-1 + 1.0), abs=1e-17)
+
+
+def test_lion_sign_follows_the_interpolation_not_the_gradient():
+    """c = β₁m + (1−β₁)g: after a gradient sign flip the momentum can still win. On the
+    quadratic ½(x² + 3y²), x starting at 0.05 with η = 0.1 overshoots to −0.05 at step 1;
+    there g = −0.05 but c = 0.9·(0.01·0.05) + 0.1·(−0.05) = −0.00455 < 0: the step follows g.
+    With β₁ = 0.99, c = 0.99·0.0005 − 0.01·0.05 < 0 as well; with β₂ = 0.0 (m = g) and
+    β₁ = 0.99, c = 0.99·0.05 − 0.01·0.05 > 0: the momentum wins and x moves on to −0.15."""
+    surf = make_surface("quadratic", QUAD_PARAMS)
+    _, h = simulate(surf, "lion", (0.05, 0.0), 2, lr=0.1, beta1=0.9, beta2=0.99)
+    assert list(h.theta[:, 0]) == pytest.approx([0.05, -0.05, 0.05], rel=1e-14)
+    _, h = simulate(surf, "lion", (0.05, 0.0), 2, lr=0.1, beta1=0.99, beta2=0.0)
+    assert list(h.theta[:, 0]) == pytest.approx([0.05, -0.05, -0.15], rel=1e-14)
+
+
+def test_adabelief_first_step_is_eta_over_beta1():
+    """At t = 0: m = (1−β₁)g, s = (1−β₂)(β₁g)² + ε, so m̂ = g and σ = sqrt(β₁²g² + ε/(1−β₂)):
+    with ε → 0 the first step is η/β₁ per parameter (1.111·η for β₁ = 0.9), not Adam's η."""
+    surf = make_surface("rosenbrock", {})
+    _, h = simulate(surf, "adabelief", (-1.2, 1.0), 1, lr=0.01)
+    g = h.grad[0]
+    np.testing.assert_allclose(h.sigma[0], 0.9 * np.abs(g), rtol=1e-15)
+    np.testing.assert_allclose(h.theta[1] - h.theta[0], -0.01 / 0.9 * np.sign(g), rtol=1e-14)
+    # the second step on a straight slope: g¹ ≈ g⁰, so (g − m)² is small and σ shrinks: the
+    # belief in a steady gradient makes steps larger than Adam's
+    _, a = simulate(surf, "adam", (-1.2, 1.0), 2, lr=0.01)
+    _, b = simulate(surf, "adabelief", (-1.2, 1.0), 2, lr=0.01)
+    assert np.all(np.abs(b.theta[2] - b.theta[1]) > np.abs(a.theta[2] - a.theta[1]))
+
+
+def test_amsgrad_sigma_never_shrinks_while_adams_does():
+    """Past a steep start v decays, so Adam's σ falls; AMSGrad keeps the running max of v."""
+    surf = make_surface("rosenbrock", {})
+    _, a = simulate(surf, "adam", (-1.2, 1.0), 300, lr=0.01)
+    _, m = simulate(surf, "amsgrad", (-1.2, 1.0), 300, lr=0.01)
+    v_max = np.maximum.accumulate((m.sigma ** 2) * (1 - 0.999 ** np.arange(1, 302))[:, None],
+                                  axis=0)
+    np.testing.assert_allclose(m.sigma ** 2 * (1 - 0.999 ** np.arange(1, 302))[:, None], v_max,
+                               rtol=1e-12)
+    assert np.any(np.diff(a.sigma[:, 0] ** 2 * (1 - 0.999 ** np.arange(1, 302))) < 0)
+
+
+def test_adadelta_needs_no_learning_rate_tuning_but_starts_tiny():
+    """The first step is η·sqrt(ε)/sqrt((1−ρ)g² + ε)·g ≈ η·sqrt(ε/(1−ρ)) per parameter."""
+    surf = make_surface("quadratic", QUAD_PARAMS)
+    _, h = simulate(surf, "adadelta", (-1.5, 1.0), 1)
+    g = h.grad[0]
+    expected = -np.sqrt(1e-6) / np.sqrt(0.1 * g * g + 1e-6) * g
+    np.testing.assert_allclose(h.theta[1] - h.theta[0], expected, rtol=1e-12)
+    assert np.all(np.abs(h.theta[1] - h.theta[0]) < 4e-3)

@@ -96,7 +96,7 @@ def test_progress_and_cancel():
 
 
 @pytest.mark.parametrize("kwargs,needle", [
-    ({"count": 0}, "count"), ({"count": 1001}, "count"), ({"lr_low": 0.0}, "lr_low"),
+    ({"count": 0}, "count"), ({"count": 100_001}, "count"), ({"lr_low": 0.0}, "lr_low"),
     ({"lr_low": 1.0, "lr_high": 0.1}, "above the high end"), ({"steps": 0}, "steps"),
     ({"hyper": {"beta1": 1.5}}, "beta1"), ({"hyper": {"nope": 1}}, "nope"),
     ({"optimizer": "adamm"}, "did you mean 'adam'"), ({"start": (0.0, math.inf)}, "start"),
@@ -159,7 +159,7 @@ def test_cli_sweep_writes_csv_equal_to_engine(tmp_path):
 @pytest.mark.parametrize("args,needle", [
     (("--lr", "abc"), "--lr: must be LOW:HIGH"),
     (("--lr", "1:0.1"), "--lr: the low end"),
-    (("--lr", "1e-3:1", "--count", "0"), "--count: must be from 1 to 1000"),
+    (("--lr", "1e-3:1", "--count", "0"), "--count: must be from 1 to 100000"),
     (("--lr", "1e-3:1", "--optimizer", "adamm"), "--optimizer: unknown optimizer 'adamm'"),
     (("--lr", "1e-3:1", "--set", "beta9=1"), "--set: 'beta9' is not a hyperparameter"),
     (("--lr", "1e-3:1", "--set", "beta1=2"), "--set: hyperparameter 'beta1' must be in [0, 1)"),
@@ -202,3 +202,54 @@ def test_csv_has_empty_fields_not_nan_for_runs_that_diverge_at_step_0(tmp_path):
     for row, lr in zip(rows, (0.01, 0.1)):
         assert float(row["lr"]) == lr and row["status"] == "diverged" and row["status_step"] == "0"
         assert row["final_loss"] == "" and row["steps_to_tol"] == ""
+
+
+def test_a_noisy_sweep_run_is_the_run_alone_keyed_by_its_index():
+    """Sweeps key their runs' random streams by their index: run i of a noisy sweep equals a
+    single run with key i (and so does not depend on the sweep's other rates)."""
+    surf = make_surface("rosenbrock")
+    cfg = SweepConfig("gd", lr_low=1e-4, lr_high=1e-3, count=4, steps=150, start=(-1.0, 1.0),
+                      gradient_noise=0.5, seed=3)
+    res = run_sweep(surf, cfg)
+    for i, lr in enumerate(cfg.lrs()):
+        run = RunSpec("alone", "gd", {"lr": float(lr)}, (-1.0, 1.0), gradient_noise=0.5, key=i)
+        sim = Simulation(surf, [run], seed=3)
+        sim.run_to(150)
+        assert np.array_equal(res.final_theta[i], sim.current_theta()[0])
+    assert len(set(res.final_theta[:, 0].tolist())) == 4
+
+
+def test_a_sweep_of_100000_rates_keeps_summaries_only():
+    """The cap is 100,000 rates; such a sweep is record-free (memory ∝ count, not steps)."""
+    import tracemalloc
+
+    surf = make_surface("rosenbrock")
+    cfg = SweepConfig("adam", lr_low=1e-5, lr_high=1.0, count=100_000, steps=20,
+                      start=(-1.2, 1.0))
+    tracemalloc.start()
+    try:
+        sweep = Sweep(surf, cfg)
+        res = sweep.run()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not sweep.simulation.record
+    assert len(res.lr) == 100_000 and res.steps_done == 20
+    assert peak < 400e6  # a record of 21 rows alone would be 185 MB; 2,049 rows 18 GB
+    i = 50_000
+    one = Simulation(surf, [RunSpec("one", "adam", {**OPTIMIZERS["adam"].defaults(),
+                                                    "lr": float(cfg.lrs()[i])}, (-1.2, 1.0))])
+    one.run_to(20)
+    assert np.array_equal(res.final_theta[i], one.current_theta()[0])
+    assert res.final_loss[i] == one.history(0).loss[-1]
+
+
+def test_large_sweeps_advance_in_smaller_chunks():
+    """At most CHUNK_RUN_STEPS run-steps per chunk: a GUI tick stays short at any count."""
+    from engine.sweep import CHUNK_RUN_STEPS
+
+    surf = make_surface("rosenbrock")
+    count = CHUNK_RUN_STEPS // 4
+    sweep = Sweep(surf, SweepConfig("gd", lr_low=1e-6, lr_high=1e-5, count=count, steps=10,
+                                    start=(-1.2, 1.0)))
+    assert [d for d, _ in sweep.iter_chunks(100)] == [4, 8, 10]
