@@ -9,8 +9,8 @@ schedule. No Qt.
         ...
     result = atlas.result()                                          # AtlasResult
 
-Cells are computed in batches of runs in one lock-step ``Simulation`` each (so a batch costs
-about as much as one run per step) and never record more than one batch's steps. Each cell
+Cells are computed in batches of runs in one lock-step, record-free ``Simulation`` each (so
+a batch costs about as much as one run per step, and only per-run summaries are kept). Each cell
 is a ``RunSpec`` with the run's own label, so its random stream (mini-batches, gradient noise)
 is the one the run has alone.
 
@@ -38,7 +38,8 @@ DEFAULT_SIDE = 128
 DEFAULT_BASIN_FRACTION = 1e-3
 #: bytes a batch may record (trajectories are kept only for one batch at a time)
 BATCH_BYTES = 192 * 2**20
-ROW_BYTES = 11 * 8  # float64 per run per recorded row: θ 2, L, g 2, ‖g‖, η, σ 2, η/σ 2
+ROW_BYTES = 11 * 8  # float64 per run per row of a chunk: θ 2, L, g 2, ‖g‖, η, σ 2, η/σ 2
+CHUNK_ROWS = 64  # rows a record-free simulation keeps per chunk (an upper estimate)
 CSV_HEADER = ("x", "y", "status", "stop_step", "final_x", "final_y", "final_loss", "min_loss",
               "basin", "steps_to_tol")
 START_AXES = ("x", "y")
@@ -393,8 +394,12 @@ class Atlas:
         return out
 
     def batch_size(self) -> int:
-        per_run = (self.config.steps + 1) * ROW_BYTES
-        return int(max(1, min(self.config.cells, BATCH_BYTES // per_run, 65536)))
+        """Cells per simulation: record-free runs cost a few hundred bytes each, and a chunk
+        of steps records ``CHUNK_ROWS`` rows of every run; about 8 batches in all give the
+        progress bar and Cancel something to work with."""
+        per_run = CHUNK_ROWS * ROW_BYTES + 512
+        most = max(1, BATCH_BYTES // per_run)
+        return int(max(1, min(self.config.cells, most, max(4096, -(-self.config.cells // 8)))))
 
     def iter_batches(self) -> Iterator[tuple[int, int]]:
         """Compute batch after batch, yielding (cells done, cells) after each; stop iterating
@@ -417,33 +422,30 @@ class Atlas:
         self.cancelled = True
 
     def _run_batch(self, lo: int, hi: int) -> None:
+        """Cells lo..hi−1 in one record-free simulation: per-run summaries only, read once
+        at q = n − ⌊n/4⌋ (for the rate) and once at the end."""
         c = self.config
         sim = Simulation(self.surface, self.cell_specs(lo, hi), seed=self.exp.seed,
-                         tolerance=c.tolerance)
+                         tolerance=c.tolerance, record=False)
         n = c.steps
         q = n - n // 4
         sim.run_to(q)
-        k = hi - lo
-        loss_q = np.array([_last(sim.history(r).loss) for r in range(k)])
+        at_q = sim.summary()
         alive_q = sim.live
         sim.run_to(n)
+        end = sim.summary()
         rows, cols = np.divmod(np.arange(lo, hi), c.width)
-        for r in range(k):
-            h = sim.history(r)
-            i, j = rows[r], cols[r]
-            st = sim.status[r]
-            self.status[i, j] = 1 if st == CONVERGED else 2 if st == DIVERGED else 0
-            if st in (CONVERGED, DIVERGED):
-                self.stop_step[i, j] = int(sim.stop_step[r])
-            if st == CONVERGED:
-                self.steps_to_tol[i, j] = int(sim.stop_step[r])
-            if len(h.loss):
-                self.final_theta[i, j] = h.theta[-1]
-                self.final_loss[i, j] = h.loss[-1]
-                with np.errstate(invalid="ignore"):
-                    self.min_loss[i, j] = np.nanmin(h.loss)
+        status = end.status
+        self.status[rows, cols] = np.where(status == CONVERGED, 1,
+                                           np.where(status == DIVERGED, 2, 0))
+        stopped = (status == CONVERGED) | (status == DIVERGED)
+        self.stop_step[rows, cols] = np.where(stopped, end.stop_step, -1)
+        self.steps_to_tol[rows, cols] = np.where(status == CONVERGED, end.stop_step, -1)
+        self.final_theta[rows, cols] = end.final_theta
+        self.final_loss[rows, cols] = end.final_loss
+        self.min_loss[rows, cols] = end.lowest_loss
         self._classify(rows, cols)
-        self._rates(rows, cols, loss_q, alive_q, n - q)
+        self._rates(rows, cols, at_q.final_loss, alive_q, n - q)
 
     def _classify(self, rows, cols) -> None:
         th = self.final_theta[rows, cols]
