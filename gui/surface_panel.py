@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QLineEdit, QScrol
                                QSpinBox, QVBoxLayout, QWidget)
 
 from engine.experiment import ExperimentError, SurfaceConfig
-from gui.fields import BoolField, ValidatedField, format_number, parse_float
+from gui.fields import BoolField, ChoiceField, ValidatedField, format_number, parse_float
 from surfaces import SURFACES
 
 EXPRESSION = "expression"
@@ -22,6 +22,8 @@ def _param_field(p):
     tip = f"{p.name} (default {format_number(p.default)}): {p.doc}"
     if p.kind is bool:
         return BoolField(tip)
+    if p.kind is str:
+        return ChoiceField(p.choices, tip)
 
     def parse(text, p=p):
         v = parse_float(text)
