@@ -241,19 +241,29 @@ def classify(eigenvalues: np.ndarray, scale: float) -> tuple[str | None, bool]:
     return SADDLE, False
 
 
-def find_critical_points(surface, view=None, seeds_per_axis: int = 40,
-                         iterations: int = 100) -> list[CriticalPointInfo]:
+def find_critical_points(surface, view=None, seeds_per_axis: int | None = None,
+                         iterations: int | None = None) -> list[CriticalPointInfo]:
     """Critical points of ``surface`` inside ``view`` (default: the surface's view).
 
-    Newton from a ``seeds_per_axis`` × ``seeds_per_axis`` grid of seeds; a point counts when
+    Newton from a ``seeds_per_axis`` × ``seeds_per_axis`` grid of seeds, plus the surface's
+    listed critical points; a surface whose every evaluation is costly (a real network) sets
+    ``analysis_seeds`` and ``analysis_iterations`` for the defaults (else 40 and 100). A
+    point counts when
     its gradient norm is below 1e-7 × the typical gradient on the view (or it stopped moving
     with a tiny gradient), it lies in the view, and it is not within 1e-5 × the view size of
     a point already kept. Sorted by loss (lowest first).
     """
+    if seeds_per_axis is None:
+        seeds_per_axis = int(getattr(surface, "analysis_seeds", 40))
+    if iterations is None:
+        iterations = int(getattr(surface, "analysis_iterations", 100))
     view = tuple(float(v) for v in (view or surface.view))
     x0, x1, y0, y1 = view
     span = max(x1 - x0, y1 - y0)
     seeds = grid_points(view, seeds_per_axis)
+    listed = [c.point for c in getattr(surface, "critical_points", ())]
+    if listed:
+        seeds = np.concatenate([seeds, np.array(listed, dtype=float)])
     with np.errstate(all="ignore"):
         g0 = np.asarray(surface.grad(seeds), dtype=float)
     gtypical = np.hypot(g0[:, 0], g0[:, 1])

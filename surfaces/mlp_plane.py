@@ -217,6 +217,10 @@ class MlpPlane(DataSurface):
     )
     axis_names = ("a", "b")
     model_kind = CLASSIFIER
+    #: critical-point search (engine.analysis): every evaluation runs the network on all N
+    #: examples, so fewer Newton seeds and iterations than on an analytic surface
+    analysis_seeds = 10
+    analysis_iterations = 40
 
     def setup(self, hidden, dataset, n, noise, data_seed, train_seed, directions,
               weight_decay):
@@ -237,6 +241,11 @@ class MlpPlane(DataSurface):
             self._dw2.append(dw2)
             self._db2.append(float(db2))
         self._D = (b.d1, b.d2)
+        self._dirs = [mlp.unpack(d, h) for d in self._D]
+        # constants of the Hessian's second logit derivatives, per pair (0,0), (0,1), (1,1)
+        self._hz = {(i, j): (self._dw2[i] * self._Z[j] + self._dw2[j] * self._Z[i],
+                             -2.0 * self._Z[i] * self._Z[j])
+                    for i, j in ((0, 0), (0, 1), (1, 1))}
         self._gram = np.array([[b.d1 @ b.d1, b.d1 @ b.d2], [b.d2 @ b.d1, b.d2 @ b.d2]])
         self._view = self._make_view()
         self._start = self._make_start()
@@ -351,15 +360,28 @@ class MlpPlane(DataSurface):
         p = np.asarray(p, dtype=float)
         idx = np.asarray(idx)
         weight = np.asarray(weight, dtype=float)
-        if len(p) and idx.shape[1] * self.hidden * len(p) > CHUNK_ELEMENTS:
-            out = np.empty((len(p), 2))
-            for s in self._chunks(len(p), idx.shape[1]):
-                out[s] = self.batch_grad(p[s], idx[s], weight[s])
-            return out
+        out = np.empty((len(p), 2))
+        for s in self._chunks(len(p), idx.shape[1]):
+            out[s] = self._backprop(p[s], idx[s], weight[s])
+        return out
+
+    def grad(self, p):
+        """grad(p: (n, 2)) -> (n, 2): ``batch_grad`` over every example in natural order with
+        weights 1/N (the same numbers, without gathering the examples)."""
+        p = np.asarray(p, dtype=float)
+        N = self.n_examples
+        weight = np.broadcast_to(np.full(N, 1.0 / N), (len(p), N))
+        out = np.empty((len(p), 2))
+        for s in self._chunks(len(p)):
+            out[s] = self._backprop(p[s], None, weight[s])
+        return out
+
+    def _backprop(self, p, idx, weight):
         t, w2, _, o = self._hidden(p, idx)
-        d2 = (mlp.sigmoid(o) - self.targets[idx]) * weight   # (n, B)
+        y = self.targets if idx is None else self.targets[idx]
+        x = self.inputs[None] if idx is None else self.inputs[idx]  # (n or 1, B, 2)
+        d2 = (mlp.sigmoid(o) - y) * weight                   # (n, B)
         d1 = d2[:, :, None] * w2[:, None, :] * (1.0 - t * t)  # (n, B, h)
-        x = self.inputs[idx]                                 # (n, B, 2)
         gW1 = np.stack([(d1 * x[:, :, k:k + 1]).sum(axis=1) for k in (0, 1)], axis=2)
         gb1 = d1.sum(axis=1)
         gw2 = (d2[:, :, None] * t).sum(axis=1)
@@ -367,8 +389,7 @@ class MlpPlane(DataSurface):
         _, pen = self._penalty(p)
         total = weight.sum(axis=1)
         g = np.empty((len(p), 2))
-        for k, d in enumerate(self._D):
-            dW1, db1, dw2, db2 = mlp.unpack(d, self.hidden)
+        for k, (dW1, db1, dw2, db2) in enumerate(self._dirs):
             g[:, k] = ((gW1 * dW1).sum(axis=(1, 2)) + (gb1 * db1).sum(axis=1)
                        + (gw2 * dw2).sum(axis=1) + gb2 * db2 + total * pen[:, k])
         return g
@@ -386,13 +407,13 @@ class MlpPlane(DataSurface):
             ws = w2[:, None, :] * sd                   # (n, N, h)
             oa = [(t * dw2[k]).sum(axis=2) + (ws * Z[k]).sum(axis=2) + self._db2[k]
                   for k in (0, 1)]
-            wts = -2.0 * ws * t
+            wts = ws * t
             sig = mlp.sigmoid(o)
             l1, l2 = sig - self.targets, sig * (1.0 - sig)
             for i in (0, 1):
                 for j in (i, 1):
-                    oab = ((sd * (dw2[i] * Z[j] + dw2[j] * Z[i])).sum(axis=2)
-                           + (wts * (Z[i] * Z[j])).sum(axis=2))
+                    A, B = self._hz[i, j]
+                    oab = (sd * A + wts * B).sum(axis=2)
                     h = (l2 * oa[i] * oa[j] + l1 * oab).mean(axis=1)
                     out[s, i, j] = out[s, j, i] = h + self.weight_decay * self._gram[i, j]
         return out
