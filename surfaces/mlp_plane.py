@@ -441,7 +441,7 @@ class MlpPlane(DataSurface):
         if kind == "random":
             return (-1.0, 1.0, -1.0, 1.0)
         if kind == "interpolation":
-            return (-0.5, 1.5, -1.0, 1.0)
+            return (-1.5, 1.5, -1.0, 1.0)
         pts = np.concatenate([self._b.path, [[0.0, 0.0]]])
         x0, x1, y0, y1 = padded_view(pts, 0.2, 1e-9)
         half = 0.5 * max(x1 - x0, y1 - y0)  # a square view: both axes are unit directions
