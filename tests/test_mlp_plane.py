@@ -195,9 +195,12 @@ def test_interpolation_plane_holds_the_zero_network_saddle():
     def kind_near(x, y):
         return [c.kind for c in s.critical_points if abs(c.x - x) + abs(c.y - y) < 1e-5]
     assert kind_near(0, 0) == ["saddle"] and kind_near(1, 0) == ["minimum"]
-    # odd n: the classes are not balanced and the zero network is no longer critical
+    # odd n: the classes are not balanced and the zero network is no longer critical; only
+    # the output bias feels it: ∂L/∂b₂ = mean(σ(0) − y) = 0.5 − 100/201
     odd = make_surface("mlp-plane", {"directions": "interpolation", "n": 201})
-    assert abs(odd.grad(np.zeros((1, 2)))).max() > 1e-4
+    want = (0.5 - 100 / 201) * np.array([odd.d1[-1], odd.d2[-1]])
+    np.testing.assert_allclose(odd.grad(np.zeros((1, 2)))[0], want, rtol=1e-12)
+    assert np.abs(want).max() > 1e-6
 
 
 @pytest.mark.parametrize("directions", ["random", "pca", "interpolation"])
