@@ -247,8 +247,9 @@ def find_critical_points(surface, view=None, seeds_per_axis: int | None = None,
 
     Newton from a ``seeds_per_axis`` × ``seeds_per_axis`` grid of seeds, plus the surface's
     listed critical points; a surface whose every evaluation is costly (a real network) sets
-    ``analysis_seeds`` and ``analysis_iterations`` for the defaults (else 40 and 100). A
-    point counts when
+    ``analysis_seeds`` and ``analysis_iterations`` for the defaults (else 40 and 100), and may
+    offer a dict ``analysis_cache`` in which the result is kept per (view, seeds, iterations),
+    so a search done once (e.g. in a worker thread) is not repeated. A point counts when
     its gradient norm is below 1e-7 × the typical gradient on the view (or it stopped moving
     with a tiny gradient), it lies in the view, and it is not within 1e-5 × the view size of
     a point already kept. Sorted by loss (lowest first).
@@ -258,6 +259,17 @@ def find_critical_points(surface, view=None, seeds_per_axis: int | None = None,
     if iterations is None:
         iterations = int(getattr(surface, "analysis_iterations", 100))
     view = tuple(float(v) for v in (view or surface.view))
+    cache = getattr(surface, "analysis_cache", None)
+    key = (view, seeds_per_axis, iterations)
+    if cache is not None and key in cache:
+        return list(cache[key])
+    found = _search(surface, view, seeds_per_axis, iterations)
+    if cache is not None:
+        cache[key] = tuple(found)
+    return found
+
+
+def _search(surface, view, seeds_per_axis: int, iterations: int) -> list[CriticalPointInfo]:
     x0, x1, y0, y1 = view
     span = max(x1 - x0, y1 - y0)
     seeds = grid_points(view, seeds_per_axis)

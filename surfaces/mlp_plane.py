@@ -67,6 +67,7 @@ class _Build:
     path: np.ndarray  # the training path's coordinates on the plane (k, 2), least squares
     memo: dict = field(default_factory=dict)
     critical: tuple = ()
+    analysis: dict = field(default_factory=dict)  # engine.analysis results, per search
 
 
 _CACHE: "OrderedDict[tuple, _Build]" = OrderedDict()
@@ -531,6 +532,12 @@ class MlpPlane(DataSurface):
     @property
     def critical_points(self):
         return self._b.critical
+
+    @property
+    def analysis_cache(self) -> dict:
+        """Where ``engine.analysis.find_critical_points`` keeps its result for this parameter
+        set (shared by every surface built from the same table)."""
+        return self._b.analysis
 
     @property
     def view(self):

@@ -329,3 +329,15 @@ def test_model_protocol_of_each_data_surface():
     np.testing.assert_allclose(o, np.tanh(d.inputs @ W1.T + b1) @ w2 + b2, rtol=1e-12)
     assert make_surface("rosenbrock").__class__.__dict__.get("model_kind", "") == ""
     assert getattr(make_surface("rosenbrock"), "model_kind", "") == ""
+
+
+def test_critical_point_search_is_kept_per_parameter_set(monkeypatch):
+    import engine.analysis as analysis
+
+    params = {"n": 40, "hidden": 2, "train_seed": 14}
+    first = find_critical_points(make_surface("mlp-plane", params))
+    monkeypatch.setattr(analysis, "_search", lambda *a: pytest.fail("searched again"))
+    again = find_critical_points(make_surface("mlp-plane", params))  # a new instance
+    assert [c.point.tolist() for c in again] == [c.point.tolist() for c in first]
+    with pytest.raises(pytest.fail.Exception):  # another view is another search
+        find_critical_points(make_surface("mlp-plane", params), view=(-2, 2, -2, 2))
