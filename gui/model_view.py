@@ -244,6 +244,19 @@ class ModelView(QWidget):
         where = f"step {step}: " if step is not None else ""
         self.caption.setText(where + self._legend_text())
 
+    def export_image(self, path: str) -> None:
+        """The plot as PNG or SVG (by extension), written atomically."""
+        import pyqtgraph.exporters as exporters
+
+        from engine.atomic import atomic_path
+
+        svg = str(path).lower().endswith(".svg")
+        with atomic_path(path) as tmp:
+            exp = (exporters.SVGExporter if svg else exporters.ImageExporter)(self.plot)
+            if not svg:
+                exp.parameters()["width"] = max(1200, self.plot_widget.width())
+            exp.export(str(tmp))
+
     # ------------------------------------------------------------------ accessors for tests
     def drawn_curves(self) -> list[np.ndarray | None]:
         """Per run what is drawn: a line's two end points (2, 2), a classifier's boundary as

@@ -68,6 +68,7 @@ class _Build:
     memo: dict = field(default_factory=dict)
     critical: tuple = ()
     analysis: dict = field(default_factory=dict)  # engine.analysis results, per search
+    ready: bool = False  # ``build`` finished (trained and the grids pictured)
 
 
 _CACHE: "OrderedDict[tuple, _Build]" = OrderedDict()
@@ -160,19 +161,22 @@ def build(params: Mapping[str, Any] | None = None,
                          surface.picture_grid(size, indexing))
         if progress is not None:
             progress(0.8 + 0.2 * (k + 1) / len(grids))
+    surface._b.ready = True
     if progress is not None:
         progress(1.0)
     return surface
 
 
 def is_built(params: Mapping[str, Any] | None = None) -> bool:
-    """True when ``params`` have been built already (constructing is then instant)."""
+    """True when ``build(params)`` has finished (constructing is then instant and the map's
+    grids are remembered)."""
     try:
         resolved = resolve_params(MlpPlane.param_specs, dict(params or {}))
     except (KeyError, ValueError):
         return True  # invalid: constructing fails at once
     with _LOCK:
-        return _key(resolved) in _CACHE
+        b = _CACHE.get(_key(resolved))
+        return b is not None and b.ready
 
 
 def _bilinear(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, fx: np.ndarray,
