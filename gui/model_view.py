@@ -104,9 +104,13 @@ class ModelView(QWidget):
         self.shade_combo.setToolTip("The run whose predicted probability of class 1 is "
                                     "shaded (orange: class 0, purple: class 1, white: 0.5).")
         self.shade_combo.activated.connect(self._on_shade_picked)
-        self.shade_label = QLabel("Shade the probability of", self)
+        self.shade_label = QLabel("Shade", self)
+        self.shade_label.setToolTip(self.shade_combo.toolTip())
         self.caption = QLabel(self)
         self.caption.setStyleSheet("color: #444;")
+        self.caption.setToolTip("Each run's model at the shown step, in the run's colour: a "
+                                "line's prediction ŷ = w·x + b, or a classifier's decision "
+                                "boundary, where its predicted probability is 0.5.")
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.caption, 1)
@@ -241,7 +245,7 @@ class ModelView(QWidget):
             else:
                 self._curves[i].setData(pts[:, 0], pts[:, 1], connect="pairs")
         self._update_shade()
-        where = f"step {step}: " if step is not None else ""
+        where = f"step {step} · " if step is not None else ""
         self.caption.setText(where + self._legend_text())
 
     def export_image(self, path: str) -> None:
@@ -300,5 +304,5 @@ class ModelView(QWidget):
 
     def _legend_text(self) -> str:
         if self._kind == LINE:
-            return "points (x, y); each run's line ŷ = w·x + b"
-        return ("○ class 0, △ class 1; each run's decision boundary (probability 0.5)")
+            return "lines ŷ = w·x + b"
+        return "○ class 0  △ class 1  lines: p = 0.5"

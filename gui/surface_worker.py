@@ -33,12 +33,13 @@ def needs_worker(config: SurfaceConfig) -> bool:
 
 
 class SurfaceBuildJob:
-    """One build in a worker thread; ``dialog`` shows its progress. ``on_done(ok, message)``
-    is called on the GUI thread: (True, "") when built, (False, why) when cancelled or
+    """One build in a worker thread; ``dialog`` shows its progress. Each of ``callbacks``,
+    ``on_done(ok, message)``, is called on the GUI thread: (True, "") when built, (False, why) when cancelled or
     invalid."""
 
     def __init__(self, parent, config: SurfaceConfig, on_done: Callable[[bool, str], None]):
-        self.config, self.on_done = config, on_done
+        self.config = config
+        self.callbacks = [on_done]
         self.progress = 0.0
         self.cancel_requested = False
         self.error: str | None = None
@@ -95,10 +96,16 @@ class SurfaceBuildJob:
         self.dialog.close()
         _RUNNING.discard(self)
         ok = self.error is None
-        self.on_done(ok, "" if ok else self.error)
+        for report in self.callbacks:
+            report(ok, "" if ok else self.error)
 
 
 def build_in_worker(parent, config: SurfaceConfig,
                     on_done: Callable[[bool, str], None]) -> SurfaceBuildJob:
-    """Start building ``config`` in a worker thread (see ``SurfaceBuildJob``)."""
+    """Start building ``config`` in a worker thread (see ``SurfaceBuildJob``); while a build
+    of the same table runs, ``on_done`` joins it instead of starting another."""
+    for job in _RUNNING:
+        if job.config == config and not job.finished:
+            job.callbacks.append(on_done)
+            return job
     return SurfaceBuildJob(parent, config, on_done)

@@ -52,7 +52,7 @@ def test_hidden_tab_is_not_drawn_and_catches_up_when_shown(make_window):
     win.show_step(0)
     win.step_once()
     win.step_once()
-    assert tab.view.caption.text().startswith("points")  # nothing drawn while hidden
+    assert tab.view.caption.text().startswith("lines")  # nothing drawn while hidden
     win.tabs.setCurrentIndex(tab.index)
     w, b = win.simulation().history(0).theta[2]
     x0 = win.simulation().surface.model_data().view[0]
@@ -82,9 +82,12 @@ def test_mlp_plane_builds_in_a_worker_with_progress(qtbot):
     assert not needs_worker(SurfaceConfig("rosenbrock"))
     done = []
     job = build_in_worker(None, config, lambda ok, msg: done.append((ok, msg)))
+    same = build_in_worker(None, config, lambda ok, msg: done.append(("again", ok)))
+    assert same is job  # a second request joins the running build
     seen = []
-    qtbot.waitUntil(lambda: seen.append(job.dialog.value()) or bool(done), timeout=60000)
-    assert done == [(True, "")]
+    qtbot.waitUntil(lambda: seen.append(job.dialog.value()) or len(done) == 2,
+                    timeout=60000)
+    assert done == [(True, ""), ("again", True)]
     assert max(seen) > 0 and not needs_worker(config)
     s = config.build()
     assert s._b.analysis  # the critical points are ready for the Analysis tab
