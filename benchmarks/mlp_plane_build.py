@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from surfaces import mlp, mlp_plane  # noqa: E402
+from surfaces import mlp, mlp_cache, mlp_plane  # noqa: E402
 from surfaces.datasets import make_dataset  # noqa: E402
 
 TARGET = 2.0
@@ -38,7 +38,7 @@ def _best(fn, repeat=2) -> float:
 
 
 def _fresh_build(params):
-    mlp_plane._CACHE.clear()
+    mlp_cache.CACHE.clear()
     return mlp_plane.build(params)
 
 

@@ -23,11 +23,7 @@ worker thread. Pure NumPy, no Qt.
 """
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -35,105 +31,22 @@ import numpy as np
 from surfaces import mlp
 from surfaces.base import CriticalPoint, Param, resolve_params
 from surfaces.data import DataSurface
-from surfaces.datasets import DATASETS, make_dataset
+from surfaces.datasets import DATASETS
+from surfaces.mlp_cache import (CACHE, LOCK, MAX_WORK, bilinear, cache_key, check_work, digest,
+                                get_build, grid)
 from surfaces.model import CLASSIFIER, ModelData, padded_view
 from surfaces.registry import register
 
 DIRECTIONS = ("random", "pca", "interpolation")
 MAX_HIDDEN = 64
 MAX_N = 5000
-#: limit on n × hidden: the work of every loss evaluation (and of training) grows with it
-MAX_WORK = 12_800
 #: elements (points × examples × hidden units) per evaluated chunk
 CHUNK_ELEMENTS = 1 << 19
 #: point sets at least this large are remembered when ``build`` pre-samples them
 MEMO_MIN_POINTS = 4096
-CACHE_SIZE = 8
 #: grids with at most this many lines per axis are pictured at every point, larger ones on
 #: every other line and interpolated
 EXACT_PICTURE = 120
-
-
-@dataclass
-class _Build:
-    """Everything a parameter set needs, computed once (see ``_make_build``)."""
-
-    x: np.ndarray
-    y: np.ndarray
-    training: mlp.Training
-    c: np.ndarray
-    d1: np.ndarray
-    d2: np.ndarray
-    path: np.ndarray  # the training path's coordinates on the plane (k, 2), least squares
-    memo: dict = field(default_factory=dict)
-    critical: tuple = ()
-    analysis: dict = field(default_factory=dict)  # engine.analysis results, per search
-    ready: bool = False  # ``build`` finished (trained and the grids pictured)
-
-
-_CACHE: "OrderedDict[tuple, _Build]" = OrderedDict()
-_LOCK = threading.Lock()
-
-
-def _key(params: Mapping[str, Any]) -> tuple:
-    return tuple(sorted(params.items()))
-
-
-def _check_work(n: int, hidden: int) -> None:
-    if n * hidden > MAX_WORK:
-        raise ValueError(f"parameters n × hidden = {n} × {hidden} = {n * hidden:,} exceed the "
-                         f"limit {MAX_WORK:,} (each loss evaluation costs n × hidden)")
-
-
-def _make_build(params: Mapping[str, Any], progress=None, cancelled=None) -> _Build:
-    hidden, n = params["hidden"], params["n"]
-    _check_work(n, hidden)
-    x, y = make_dataset(params["dataset"], n, params["noise"], params["data_seed"])
-    tr = mlp.train(x, y, hidden, params["train_seed"], params["weight_decay"],
-                   progress=progress, cancelled=cancelled)
-    w = tr.w
-    rng = np.random.default_rng([params["train_seed"], 1])
-    kind = params["directions"]
-    if kind == "random":
-        c, d1, d2 = w.copy(), mlp.random_direction(w, hidden, rng), \
-            mlp.random_direction(w, hidden, rng)
-    elif kind == "pca":
-        d1, d2, _ = mlp.pca_directions(tr.path, w)
-        c = w.copy()
-    else:
-        c, d1 = np.zeros_like(w), w.copy()
-        r = mlp.random_direction(w, hidden, rng)
-        norm = np.linalg.norm(r)
-        r = r - (r @ d1) / (d1 @ d1) * d1
-        d2 = r * (norm / np.linalg.norm(r))
-    basis = np.column_stack([d1, d2])
-    path = np.linalg.lstsq(basis, (tr.path - c).T, rcond=None)[0].T
-    return _Build(x, y, tr, c, d1, d2, path)
-
-
-def _get_build(params: Mapping[str, Any], progress=None, cancelled=None) -> _Build:
-    key = _key(params)
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    b = _make_build(params, progress, cancelled)
-    with _LOCK:
-        b = _CACHE.setdefault(key, b)
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return b
-
-
-def grid(view, size: int, indexing: str = "xy") -> np.ndarray:
-    """The points (size², 2) of a size × size grid over ``view`` built the way the map
-    (``indexing="xy"``) and the 3-D view (``"ij"``) sample a surface: linspace per axis,
-    meshgrid, ravel."""
-    x0, x1, y0, y1 = view
-    gx, gy = np.meshgrid(np.linspace(x0, x1, size), np.linspace(y0, y1, size),
-                         indexing=indexing)
-    return np.column_stack([gx.ravel(), gy.ravel()])
 
 
 def build(params: Mapping[str, Any] | None = None,
@@ -150,9 +63,9 @@ def build(params: Mapping[str, Any] | None = None,
     is called from the calling thread; ``cancelled()`` returning True raises
     ``surfaces.mlp.Cancelled``."""
     resolved = resolve_params(MlpPlane.param_specs, dict(params or {}))
-    _check_work(resolved["n"], resolved["hidden"])
+    check_work(resolved["n"], resolved["hidden"])
     part = (lambda f: progress(0.8 * f)) if progress is not None else None
-    _get_build(resolved, part, cancelled)
+    get_build(resolved, part, cancelled)
     surface = MlpPlane(**resolved)
     for k, (size, indexing) in enumerate(grids):
         if cancelled is not None and cancelled():
@@ -174,27 +87,9 @@ def is_built(params: Mapping[str, Any] | None = None) -> bool:
         resolved = resolve_params(MlpPlane.param_specs, dict(params or {}))
     except (KeyError, ValueError):
         return True  # invalid: constructing fails at once
-    with _LOCK:
-        b = _CACHE.get(_key(resolved))
+    with LOCK:
+        b = CACHE.get(cache_key(resolved))
         return b is not None and b.ready
-
-
-def _bilinear(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, fx: np.ndarray,
-              fy: np.ndarray) -> np.ndarray:
-    """Bilinear interpolation of z (len(ys), len(xs)) sampled at xs, ys onto the grid
-    fx × fy -> (len(fy), len(fx))."""
-    def weights(a, fa):
-        i = np.clip(np.searchsorted(a, fa, side="right") - 1, 0, len(a) - 2)
-        return i, (fa - a[i]) / (a[i + 1] - a[i])
-    ix, tx = weights(xs, fx)
-    iy, ty = weights(ys, fy)
-    rows = z[:, ix] * (1.0 - tx) + z[:, ix + 1] * tx          # (len(ys), len(fx))
-    return rows[iy] * (1.0 - ty)[:, None] + rows[iy + 1] * ty[:, None]
-
-
-def _digest(p: np.ndarray) -> tuple:
-    return (p.shape, hashlib.blake2b(np.ascontiguousarray(p).tobytes(), digest_size=16)
-            .hexdigest())
 
 
 @register
@@ -247,8 +142,8 @@ class MlpPlane(DataSurface):
 
     def setup(self, hidden, dataset, n, noise, data_seed, train_seed, directions,
               weight_decay):
-        _check_work(n, hidden)  # before anything is allocated
-        self._b = b = _get_build(self.params)
+        check_work(n, hidden)  # before anything is allocated
+        self._b = b = get_build(self.params)
         self.hidden, self.n_examples = hidden, n
         self.inputs, self.targets = b.x, b.y
         self.weight_decay = float(weight_decay)
@@ -333,7 +228,7 @@ class MlpPlane(DataSurface):
         """value(p: (n, 2)) -> (n,): mean BCE over the N examples + ½λ‖θ(a, b)‖²."""
         p = np.asarray(p, dtype=float)
         if len(p) >= MEMO_MIN_POINTS:
-            hit = self._b.memo.get(_digest(p))
+            hit = self._b.memo.get(digest(p))
             if hit is not None:
                 return hit.copy()
         out = np.empty(len(p))
@@ -371,8 +266,8 @@ class MlpPlane(DataSurface):
         p = np.ascontiguousarray(p, dtype=float)
         if len(p) >= MEMO_MIN_POINTS:
             v = self.picture_values(p) if values is None else np.asarray(values, dtype=float)
-            with _LOCK:
-                self._b.memo[_digest(p)] = v
+            with LOCK:
+                self._b.memo[digest(p)] = v
 
     def picture_grid(self, size: int, indexing: str = "xy") -> np.ndarray:
         """``value`` on ``grid(self.view, size, indexing)`` for drawing: evaluated with
@@ -388,7 +283,7 @@ class MlpPlane(DataSurface):
         gx, gy = np.meshgrid(cx, cy)
         coarse = self.picture_values(np.column_stack([gx.ravel(), gy.ravel()])).reshape(m, m)
         fx, fy = np.linspace(x0, x1, size), np.linspace(y0, y1, size)
-        fine = _bilinear(coarse, cx, cy, fx, fy)  # (size along y, size along x)
+        fine = bilinear(coarse, cx, cy, fx, fy)  # (size along y, size along x)
         return (fine if indexing == "xy" else fine.T).ravel()
 
     def batch_grad(self, p, idx, weight):

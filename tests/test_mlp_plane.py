@@ -10,7 +10,7 @@ import pytest
 
 from engine.analysis import find_critical_points
 from engine.experiment import ExperimentError, loads
-from surfaces import SURFACES, make_surface, mlp, mlp_plane
+from surfaces import SURFACES, make_surface, mlp, mlp_cache, mlp_plane
 from surfaces.datasets import DATASETS, make_dataset
 
 DATA_CASES = [
@@ -246,7 +246,7 @@ def test_bad_parameters_name_the_problem(params, fragment):
 
 def test_work_limit_is_checked_before_anything_is_built(monkeypatch):
     calls = []
-    monkeypatch.setattr(mlp_plane, "make_dataset", lambda *a: calls.append(a))
+    monkeypatch.setattr(mlp_cache, "make_dataset", lambda *a: calls.append(a))
     with pytest.raises(ValueError, match="12,800"):
         make_surface("mlp-plane", {"n": 1000, "hidden": 13})
     with pytest.raises(ValueError, match="12,800"):
