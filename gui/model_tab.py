@@ -23,6 +23,7 @@ class ModelTab:
         win.simulationRebuilt.connect(self.on_rebuilt)
         win.frameDrawn.connect(self.on_frame)
         win.tabs.currentChanged.connect(lambda _i: self.on_frame(win.shown_step()))
+        win.run_editor.selectionChanged.connect(self.on_selection)
         self.on_rebuilt()
 
     def visible(self) -> bool:
@@ -38,11 +39,20 @@ class ModelTab:
         if sim is None:
             self.view.set_runs([], [])
             return
-        chosen = [self.win._sim_runs.index(i) for i in self.win.run_editor.selected_indices()
-                  if i in self.win._sim_runs]
-        self.view.set_runs([r.label for r in sim.runs], self.win._colors(),
-                           chosen[0] if chosen else None)
+        self.view.set_runs([r.label for r in sim.runs], self.win._colors(), self._chosen())
         self.on_frame(self.win.shown_step())
+
+    def _chosen(self) -> int | None:
+        """The first run selected in the run list, as an index into the simulation's runs."""
+        runs = self.win._sim_runs
+        chosen = [runs.index(i) for i in self.win.run_editor.selected_indices() if i in runs]
+        return chosen[0] if chosen else None
+
+    def on_selection(self) -> None:
+        """The run selected in the run list is the one shaded."""
+        chosen = self._chosen()
+        if chosen is not None and self.win.simulation() is not None:
+            self.view.select(chosen)
 
     def thetas(self, step: int) -> list:
         """θ of every run at ``step`` (a run that stopped earlier: its last recorded θ)."""

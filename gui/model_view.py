@@ -226,6 +226,12 @@ class ModelView(QWidget):
     def selected(self) -> int:
         return self._selected
 
+    def select(self, index: int) -> None:
+        """Shade run ``index`` (as if picked in the view)."""
+        if 0 <= index < len(self._labels) and index != self._selected:
+            self.shade_combo.setCurrentIndex(index)
+            self._on_shade_picked(index)
+
     def update_frame(self, thetas: Sequence, step: int | None = None) -> None:
         """Draw each run's model at its θ (2,) (None: not drawn, e.g. no run yet)."""
         self._thetas = list(thetas)

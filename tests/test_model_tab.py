@@ -113,3 +113,21 @@ def test_an_invalid_table_reports_one_line(qtbot):
     qtbot.waitUntil(lambda: bool(done), timeout=10000)
     ok, msg = done[0]
     assert not ok and msg.startswith("surface: ") and "hidden" in msg and "\n" not in msg
+
+
+def test_selecting_a_run_in_the_run_list_shades_it(make_window, qtbot):
+    text = REGRESSION.replace('name = "linear-regression", n = 20', 'name = "logistic-spoiler"')
+    win = make_window(text)
+    tab = install_model_view(win)
+    win.tabs.setCurrentIndex(tab.index)
+    win.step_once()
+    assert tab.view.selected() == 0
+    lst = win.run_editor.list
+    rect = lst.visualItemRect(lst.item(1))
+    qtbot.mouseClick(lst.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert tab.view.selected() == 1
+    s = win.simulation().surface
+    gx, gy = np.meshgrid(tab.view._grid_x, tab.view._grid_y)
+    want = s.predict(win.simulation().history(1).theta[1], np.column_stack([gx.ravel(),
+                                                                           gy.ravel()]))
+    np.testing.assert_allclose(tab.view.shaded_probability().ravel(), want, rtol=1e-12)
