@@ -8,6 +8,8 @@ shown). The run selected in the run list is the one whose probability is shaded.
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
 
 from gui.model_view import ModelView
 
@@ -24,7 +26,41 @@ class ModelTab:
         win.frameDrawn.connect(self.on_frame)
         win.tabs.currentChanged.connect(lambda _i: self.on_frame(win.shown_step()))
         win.run_editor.selectionChanged.connect(self.on_selection)
+        self.export_action = self._add_export_action()
         self.on_rebuilt()
+
+    def _add_export_action(self) -> QAction:
+        """File → "Export model image (PNG/SVG)…", after the window image."""
+        act = QAction("Export m&odel image (PNG/SVG)…", self.win)
+        act.setStatusTip("The model tab's picture: the data and each run's line or boundary")
+        act.triggered.connect(lambda _checked=False: self.export_dialog())
+        menu = next(m for m in self.win.menuBar().findChildren(QMenu)
+                    if m.title().replace("&", "") == "File")
+        actions = menu.actions()
+        after = [i for i, a in enumerate(actions) if "window image" in a.text()]
+        if after and after[0] + 1 < len(actions):
+            menu.insertAction(actions[after[0] + 1], act)
+        else:
+            menu.addAction(act)
+        return act
+
+    def export(self, path: str) -> None:
+        """Write the model at the shown step as PNG or SVG (by extension), atomically."""
+        if self.win.simulation() is None or not self.view.has_model():
+            raise ValueError("no model to export: the surface is not data-defined")
+        step = self.win.shown_step()
+        self.view.update_frame(self.thetas(step), step)  # also when the tab is hidden
+        self.view.export_image(path)
+
+    def export_dialog(self) -> None:
+        win = self.win
+        path = win.dialogs.save_path(win, "Export model image",
+                                     f"{win._suggested_stem()}-model.png",
+                                     "PNG image (*.png);;SVG image (*.svg)")
+        if path:
+            if not path.lower().endswith((".png", ".svg")):
+                path += ".png"
+            win._guarded(lambda: self.export(path), f"Wrote {path}")
 
     def visible(self) -> bool:
         return self.win.tabs.currentIndex() == self.index

@@ -131,3 +131,28 @@ def test_selecting_a_run_in_the_run_list_shades_it(make_window, qtbot):
     want = s.predict(win.simulation().history(1).theta[1], np.column_stack([gx.ravel(),
                                                                            gy.ravel()]))
     np.testing.assert_allclose(tab.view.shaded_probability().ravel(), want, rtol=1e-12)
+
+
+def test_file_menu_exports_the_model_image(make_window, dialogs, tmp_path):
+    from conftest import action
+
+    win = make_window(REGRESSION)
+    install_model_view(win)
+    win.step_once()
+    dialogs.paths += [str(tmp_path / "lines"), str(tmp_path / "lines.svg")]
+    act = action(win, "Export model image (PNG/SVG)…")
+    act.trigger()
+    act.trigger()
+    assert (tmp_path / "lines.png").stat().st_size > 1000
+    assert "<svg" in (tmp_path / "lines.svg").read_text("utf-8")[:2000]
+    assert dialogs.errors == []
+
+
+def test_exporting_an_analytic_surface_says_why(win, dialogs, tmp_path):
+    from conftest import action
+
+    install_model_view(win)
+    dialogs.paths.append(str(tmp_path / "bowl.png"))
+    action(win, "Export model image (PNG/SVG)…").trigger()
+    assert not (tmp_path / "bowl.png").exists()
+    assert any("no model to export" in e for e in dialogs.errors)
