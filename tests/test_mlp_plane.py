@@ -11,12 +11,16 @@ import pytest
 from engine.analysis import find_critical_points
 from engine.experiment import ExperimentError, loads
 from surfaces import SURFACES, make_surface, mlp, mlp_cache, mlp_plane
+from surfaces.data import DataSurface
 from surfaces.datasets import DATASETS, make_dataset
 
-DATA_CASES = [
-    ("linear-regression", {}), ("linear-regression", {"scaled": False}),
-    ("logistic-spoiler", {}), ("logistic-spoiler", {"spoiler_t": 10.0, "bias": 1.0}),
-    ("mlp-plane", {}), ("mlp-plane", {"directions": "pca"}),
+# every registered data surface with its defaults (so one registered later is checked the
+# moment it exists), plus variants
+DATA_CASES = [(name, {}) for name, cls in sorted(SURFACES.items())
+              if issubclass(cls, DataSurface)] + [
+    ("linear-regression", {"scaled": False}),
+    ("logistic-spoiler", {"spoiler_t": 10.0, "bias": 1.0}),
+    ("mlp-plane", {"directions": "pca"}),
     ("mlp-plane", {"directions": "interpolation"}),
     ("mlp-plane", {"dataset": "circles", "hidden": 3, "n": 60}),
     ("mlp-plane", {"dataset": "spirals", "hidden": 12, "n": 101, "weight_decay": 0.0,
@@ -38,9 +42,9 @@ def points_in_view(surface, n, seed):
 def test_every_data_surface_is_checked():
     data = {n for n, cls in SURFACES.items() if n != "expression" and cls().is_data}
     assert data == {name for name, _ in DATA_CASES}
+    assert {"linear-regression", "logistic-spoiler", "mlp-plane"} <= data
 
 
-# ------------------------------------------------------------------ derivative checks
 def central(f, p, h):
     """Central differences of f (points (n, 2) -> (n, ...)) along both axes with Richardson
     extrapolation, (4·D(h/2) − D(h))/3, whose error is O(h⁴): (n, ..., 2)."""
