@@ -56,12 +56,13 @@ def _analyze_parser():
     p.add_argument("--point", metavar="X,Y", help="also analyze this point (e.g. "
                    "--point=-1,0.5): gradient, Hessian eigenvalues and eigenvectors, escape "
                    "direction")
-    p.add_argument("--seeds", type=int, default=40, help="Newton seeds per axis: SEEDS² "
-                   "starting points (2..100, default 40)")
+    p.add_argument("--seeds", type=int, default=None, help="Newton seeds per axis: SEEDS² "
+                   "starting points (2..100; default 40, 10 on mlp-plane, whose every "
+                   "evaluation runs a network on its data)")
     return p
 
 
-def analysis_lines(exp, surface, point=None, seeds: int = 40) -> list[str]:
+def analysis_lines(exp, surface, point=None, seeds: int | None = None) -> list[str]:
     """The report ``main.py analyze`` prints (a list of lines)."""
     from engine.analysis import (MAX_TABLE_ROWS, analyze_point, critical_point_table,
                                  find_critical_points, theory_for_surface)
@@ -120,7 +121,7 @@ def cmd_analyze(argv: list[str]) -> int:
     args = _analyze_parser().parse_args(argv)
     try:
         exp, _ = _load(args, "main.py analyze")
-        if not MIN_SEEDS_PER_AXIS <= args.seeds <= MAX_SEEDS_PER_AXIS:
+        if args.seeds is not None and not MIN_SEEDS_PER_AXIS <= args.seeds <= MAX_SEEDS_PER_AXIS:
             raise ExperimentError(f"must be from {MIN_SEEDS_PER_AXIS} to "
                                   f"{MAX_SEEDS_PER_AXIS}, got {args.seeds}", "--seeds")
         point = _point(args.point, "--point") if args.point else None

@@ -334,24 +334,46 @@ def _curve_note(kind: str, curve: np.ndarray, loss: float) -> str:
             "isolated critical point")
 
 
-def find_critical_points(surface, view=None, seeds_per_axis: int = 40,
-                         iterations: int = 100) -> list[CriticalPointInfo]:
+def find_critical_points(surface, view=None, seeds_per_axis: int | None = None,
+                         iterations: int | None = None) -> list[CriticalPointInfo]:
     """Critical points of ``surface`` inside ``view`` (default: the surface's view).
 
     Newton from a ``seeds_per_axis`` × ``seeds_per_axis`` grid of seeds (at most
-    ``MAX_SEEDS_PER_AXIS``: checked before anything is allocated); a point counts when its
+    ``MAX_SEEDS_PER_AXIS``: checked before anything is allocated), plus the surface's listed
+    critical points; a surface whose every evaluation is costly (a real network) sets
+    ``analysis_seeds`` and ``analysis_iterations`` for the defaults (else 40 and 100), and may
+    offer a dict ``analysis_cache`` in which results are kept per (view, seeds, iterations).
+    A point counts when its
     gradient norm is below 1e-7 × the typical gradient on the view, it lies in the view, and
     it is not within 1e-5 × the view size of a point already kept. Degenerate points on one
     curve become one entry (``CriticalPointInfo.curve``). Sorted by loss (lowest first).
     """
+    if seeds_per_axis is None:  # a costly surface (a real network) sets fewer
+        seeds_per_axis = int(getattr(surface, "analysis_seeds", 40))
+    if iterations is None:
+        iterations = int(getattr(surface, "analysis_iterations", 100))
     seeds_per_axis = int(seeds_per_axis)
     if not MIN_SEEDS_PER_AXIS <= seeds_per_axis <= MAX_SEEDS_PER_AXIS:
         raise ValueError(f"seeds per axis must be from {MIN_SEEDS_PER_AXIS} to "
                          f"{MAX_SEEDS_PER_AXIS}, got {seeds_per_axis}")
     view = tuple(float(v) for v in (view or surface.view))
+    cache = getattr(surface, "analysis_cache", None)  # a search done once is not repeated
+    key = (view, seeds_per_axis, iterations)
+    if cache is not None and key in cache:
+        return list(cache[key])
+    found = _search(surface, view, seeds_per_axis, iterations)
+    if cache is not None:
+        cache[key] = tuple(found)
+    return found
+
+
+def _search(surface, view, seeds_per_axis: int, iterations: int) -> list[CriticalPointInfo]:
     x0, x1, y0, y1 = view
     span = max(x1 - x0, y1 - y0)
     seeds = grid_points(view, seeds_per_axis)
+    listed = [c.point for c in getattr(surface, "critical_points", ())]
+    if listed:  # the surface's own critical points seed the search too
+        seeds = np.concatenate([seeds, np.array(listed, dtype=float)])
     with np.errstate(all="ignore"):
         g0 = np.asarray(surface.grad(seeds), dtype=float)
     gtypical = np.hypot(g0[:, 0], g0[:, 1])

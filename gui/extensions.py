@@ -10,10 +10,12 @@ def install_extensions(win) -> None:
     from gui.atlas_tools import install_atlas
     from gui.lecture import install_lecture_menu
     from gui.metrics_view import install_metrics_view
+    from gui.model_tab import install_model_view
     from gui.notes_overlay import install_notes
 
     install_lecture_menu(win)
     install_analysis_tools(win)
+    install_model_view(win)
     install_atlas(win)
     install_metrics_view(win)
     install_animation_export(win)

@@ -277,6 +277,14 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
         Raises ExperimentError (and keeps the current experiment) when ``exp`` asks for more
         than the app can show."""
         check_fits_the_app(exp)
+        from gui.surface_worker import build_in_worker, needs_worker
+
+        if needs_worker(exp.surface):  # mlp-plane: train its network off the GUI thread first
+            self.pause()
+            build_in_worker(self, exp.surface, lambda ok, msg: (
+                self.load_experiment(exp, path, clean) if ok
+                else self.dialogs.error(self, "Cannot open experiment", msg)))
+            return
         self.pause()
         self._path = Path(path) if path is not None else None
         self._saved_text = exp.to_toml() if clean else None
@@ -310,8 +318,11 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
         self._autosave()
 
     def _rebuild(self) -> None:
-        """New simulation from the current experiment, at step 0."""
+        """New simulation from the current experiment, at step 0 (a surface that is slow to
+        build is built in the background first)."""
         self.pause()
+        if self._build_surface_first():
+            return
         self._shown = None
         self._parked_sim = None
         problems = []
@@ -359,6 +370,30 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
                      OPTIMIZERS[r.optimizer].has_lr,
                      OPTIMIZERS[r.optimizer].eff in ("adaptive", "delta"))
             for r, c in zip(sim.runs, colors)])
+
+    def _build_surface_first(self) -> bool:
+        """True when the experiment's surface (mlp-plane) is being built in the background;
+        ``_rebuild`` follows when it is ready."""
+        from gui.surface_worker import build_in_worker, needs_worker
+
+        cfg = self._exp.surface
+        if not needs_worker(cfg):
+            return False
+
+        def done(ok: bool, message: str) -> None:
+            if self._exp.surface != cfg:
+                return  # the surface changed meanwhile
+            if ok:
+                self._rebuild()
+                return
+            self._sim, self._problem = None, message
+            self.playback.set_runnable(False)
+            self._explain_block()
+            self.simulationRebuilt.emit()
+            self.redraw()
+
+        build_in_worker(self, cfg, done)
+        return True
 
     def _colors(self) -> list[str]:
         return [run_color(i, self._exp.runs[i].color) for i in self._sim_runs]

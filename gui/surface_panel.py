@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QLineEdit, QScrol
                                QSpinBox, QVBoxLayout, QWidget)
 
 from engine.experiment import ExperimentError, SurfaceConfig
-from gui.fields import BoolField, ValidatedField, format_number, parse_float
+from gui.fields import BoolField, ChoiceField, ValidatedField, format_number, parse_float
 from surfaces import SURFACES
 
 EXPRESSION = "expression"
@@ -22,6 +22,8 @@ def _param_field(p):
     tip = f"{p.name} (default {format_number(p.default)}): {p.doc}"
     if p.kind is bool:
         return BoolField(tip)
+    if p.kind is str:
+        return ChoiceField(p.choices, tip)
 
     def parse(text, p=p):
         v = parse_float(text)
@@ -214,6 +216,8 @@ class SurfacePanel(QWidget):
                 self._try(SurfaceConfig(EXPRESSION, {}, text))
             self.expr_edit.setText(text)
         elif name != self._config.name or self._is_expression():
+            if self._build_later(SurfaceConfig(name, {})):
+                return
             self._try(SurfaceConfig(name, {}))
         self._show()
 
@@ -230,6 +234,8 @@ class SurfacePanel(QWidget):
         else:
             params[name] = f.value()
         cfg = SurfaceConfig(self._config.name, params)
+        if self._build_later(cfg):
+            return
         try:
             surface = cfg.build()
         except ExperimentError as exc:  # a combination the surface rejects
@@ -238,6 +244,24 @@ class SurfacePanel(QWidget):
             return
         self._config, self._surface, self._error = cfg, surface, ""
         self.surfaceChanged.emit()
+
+    def _build_later(self, cfg: SurfaceConfig) -> bool:
+        """A surface that takes long to build (mlp-plane: training a network) is built in a
+        worker thread with progress and Cancel, then applied; True when deferred."""
+        from gui.surface_worker import build_in_worker, needs_worker
+
+        if not needs_worker(cfg):
+            return False
+        self.build_job = build_in_worker(self, cfg, lambda ok, msg: self._built(cfg, ok, msg))
+        return True
+
+    def _built(self, cfg: SurfaceConfig, ok: bool, message: str) -> None:
+        if ok:
+            self._try(cfg)  # instant now
+        self._show()
+        if not ok:  # cancelled or invalid: the old surface stays, and the panel says why
+            self.description.setText(f"{message[0].upper()}{message[1:]}; the surface was not "
+                                     "changed.")
 
     def _apply_expression(self) -> None:
         self._expr_timer.stop()

@@ -11,6 +11,7 @@ from surfaces import standard_functions as _standard_functions  # noqa: F401  (r
 from surfaces import saddles as _saddles  # noqa: F401  (registers)
 from surfaces import groove as _groove  # noqa: F401  (registers)
 from surfaces import data as _data  # noqa: F401  (registers)
+from surfaces import mlp_plane as _mlp_plane  # noqa: F401  (registers)
 
 __all__ = [
     "CriticalPoint", "Param", "Surface", "SURFACES", "UnknownSurface", "as_points",

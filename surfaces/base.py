@@ -17,8 +17,9 @@ import numpy as np
 class Param:
     """One parameter a surface accepts in an experiment file.
 
-    ``kind`` is ``float``, ``int`` or ``bool``; ``low``/``high`` are inclusive bounds (None:
-    unbounded); ``doc`` is the tooltip text.
+    ``kind`` is ``float``, ``int``, ``bool`` or ``str``; ``low``/``high`` are inclusive bounds
+    (None: unbounded); ``choices`` lists the accepted values of a ``str`` parameter; ``doc`` is
+    the tooltip text.
     """
 
     name: str
@@ -27,9 +28,15 @@ class Param:
     kind: type = float
     low: float | None = None
     high: float | None = None
+    choices: tuple[str, ...] = ()
 
     def validate(self, value: Any) -> Any:
         """Return ``value`` converted to ``kind``; raise ValueError naming the problem."""
+        if self.kind is str:
+            if not isinstance(value, str) or value not in self.choices:
+                raise ValueError(f"must be one of {', '.join(repr(c) for c in self.choices)}, "
+                                 f"got {value!r}")
+            return value
         if self.kind is bool:
             if not isinstance(value, bool):
                 raise ValueError(f"must be true or false, got {value!r}")

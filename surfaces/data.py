@@ -20,12 +20,38 @@ import math
 import numpy as np
 
 from surfaces.base import CriticalPoint, Param, Surface
+from surfaces.model import CLASSIFIER, LINE, ModelData, padded_view
 from surfaces.registry import register
 
 
 class DataSurface(Surface):
     """Base for data surfaces: ``n_examples`` is N (set in ``setup``); subclasses implement
-    ``batch_grad``; ``grad`` is the full batch through ``batch_grad``."""
+    ``batch_grad``; ``grad`` is the full batch through ``batch_grad``.
+
+    The model view (``surfaces.model``): a subclass that can show the model its θ defines
+    sets ``model_kind`` ("line" or "classifier") and implements ``model_data`` and
+    ``model_output``."""
+
+    #: "" (no model to show), "line" or "classifier"; see ``surfaces.model``
+    model_kind: str = ""
+
+    def model_data(self) -> ModelData:
+        """The examples, their classes and the input-space view (see ``ModelData``)."""
+        raise NotImplementedError(f"{self.name} has no model view")
+
+    def model_output(self, theta, inputs: np.ndarray) -> np.ndarray:
+        """model_output(theta (2,), inputs (m, d)) -> (m,): a line's prediction ŷ, a
+        classifier's logit (the decision boundary is its zero set)."""
+        raise NotImplementedError(f"{self.name} has no model view")
+
+    def predict(self, theta, inputs: np.ndarray) -> np.ndarray:
+        """predict(theta (2,), inputs (m, d)) -> (m,): a line's ŷ, a classifier's
+        probability of class 1."""
+        out = self.model_output(theta, inputs)
+        if self.model_kind == CLASSIFIER:
+            s, _ = _sigmoid_parts(out)
+            return s
+        return out
 
     def full_batch(self, n_points: int) -> tuple[np.ndarray, np.ndarray]:
         """(idx (n_points, N), weight (n_points, N)): every example in natural order, weight
@@ -153,6 +179,20 @@ class LinearRegression(DataSurface):
     def hessian(self, p):
         return np.broadcast_to(self._H, (len(p), 2, 2)).copy()
 
+    # -- the model: the fitted line -------------------------------------------------------
+    model_kind = LINE
+
+    def model_data(self) -> ModelData:
+        x, y = self.features, self.targets
+        return ModelData(x[:, None].copy(), y.copy(), None,
+                         padded_view(np.column_stack([x, y]), 0.08),
+                         ("x (scaled)" if self.params["scaled"] else "x", "y"))
+
+    def model_output(self, theta, inputs):
+        """ŷ = w·x + b for inputs (m, 1) -> (m,)."""
+        w, b = (float(v) for v in np.asarray(theta, dtype=float).reshape(2))
+        return w * np.asarray(inputs, dtype=float)[:, 0] + b
+
     @property
     def view(self):
         return self._view
@@ -254,6 +294,23 @@ class LogisticSpoiler(DataSurface):
                 return None
             return (w1, 0.5 * (b / t - b))
         return (w1, abs(b) + 1.0)
+
+    # -- the model: the neuron's decision boundary w·x + b = 0 -------------------------------
+    model_kind = CLASSIFIER
+
+    def model_data(self) -> ModelData:
+        highlight = (3,) if self.n_examples == 4 else ()
+        pts = np.concatenate([self.inputs, [[0.0, 0.0]]])
+        return ModelData(self.inputs.copy(), self.targets.copy(),
+                         (self.labels > 0).astype(int), padded_view(pts, 0.25, 2.0),
+                         ("x₁", "x₂"), highlight,
+                         f"spoiler (0, −{self.params['spoiler_t']:g})" if highlight else "")
+
+    def model_output(self, theta, inputs):
+        """The logit w₁x₁ + w₂x₂ + b for inputs (m, 2) -> (m,)."""
+        w1, w2 = (float(v) for v in np.asarray(theta, dtype=float).reshape(2))
+        x = np.asarray(inputs, dtype=float)
+        return w1 * x[:, 0] + w2 * x[:, 1] + self.bias
 
     @property
     def three_point_optimum(self) -> tuple[float, float]:
