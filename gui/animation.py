@@ -10,6 +10,9 @@ widget of exactly the requested size and hands the frames to a writer:
   dithering, so consecutive frames differ only where the paths grew and the file stays small;
 * MP4: imageio with imageio-ffmpeg (H.264, yuv420p, which every player and slide program reads).
 
+With ``layout="full"`` a data-defined surface also shows its model (the line or decision
+boundary of every run at the step drawn), above the step plots.
+
 The file is written to a temporary name beside the target and renamed at the end: a cancelled
 or failed export leaves no file behind. Every count is checked before any frame is drawn
 (``check_settings``).
@@ -207,11 +210,20 @@ class RaceCanvas:
         self.map_view.set_runs([r.label for r in sim.runs], colors, [r.start for r in sim.runs])
         for t in self.map_view.starts:
             t.movable = False
-        self.plots = None
+        self.plots = self.model = None
         if layout == "full":
             self.plots = RunPlots()
             self.plots.readout.hide()
-            row.addWidget(self.plots, 4)
+            side = QVBoxLayout()
+            if getattr(sim.surface, "model_kind", None):  # a data surface: its model too
+                from gui.model_view import ModelView
+
+                self.model = ModelView()
+                self.model.set_surface(sim.surface)
+                self.model.set_runs([r.label for r in sim.runs], colors, 0)
+                side.addWidget(self.model, 1)
+            side.addWidget(self.plots, 1)
+            row.addLayout(side, 4)
             self.plots.set_runs([
                 RunStyle(r.label, c, OPTIMIZERS[r.optimizer].has_sigma,
                          OPTIMIZERS[r.optimizer].has_lr,
@@ -235,6 +247,9 @@ class RaceCanvas:
         thetas = [sim.history(i).theta for i in range(sim.n)]
         self.map_view.update_frame(thetas, step)
         self.notes.show_step(step, thetas)
+        if self.model is not None:  # each run's line or boundary at this step
+            self.model.update_frame([t[min(step, len(t) - 1)] if len(t) else None
+                                     for t in thetas], step)
         if self.plots is not None:  # the curves grow with the race
             self.plots.update_frame([sim.history(i, step) for i in range(sim.n)], step,
                                     exact=True)
@@ -253,7 +268,8 @@ class RaceCanvas:
         self.widget.close()
         self.widget.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        self.map_view = self.plots = self.notes = self.caption = self.widget = None
+        self.map_view = self.plots = self.model = self.notes = self.caption = None
+        self.widget = None
         gc.collect()
 
 

@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPushButton
 
-from engine.experiment import loads
+from engine.experiment import load, loads
+from engine.presets import preset_path
 from gui.animation import (AnimationCancelled, AnimationError, AnimationSettings,
                            check_settings, render_animation)
 
@@ -182,5 +183,23 @@ def test_notes_show_in_the_animation_frames(qapp):
         assert canvas.notes.texts() == []
         canvas.frame(20, 40)
         assert canvas.notes.texts() == ["Adam overtakes here"]
+    finally:
+        canvas.close()
+
+
+def test_full_layout_of_a_data_surface_draws_each_runs_model(qapp):
+    from gui.animation import RaceCanvas
+
+    exp = load(preset_path("batch-size"))
+    sim = exp.simulation()
+    sim.run_to(20)
+    canvas = RaceCanvas(exp, sim, (960, 540), "full")
+    try:
+        assert canvas.model is not None
+        canvas.frame(20, 20)
+        theta = sim.history(0).theta[20]  # the full batch's line at step 20
+        line = canvas.model.drawn_curves()[0]
+        xs = line[:, 0]
+        assert np.allclose(line[:, 1], theta[0] * xs + theta[1], rtol=1e-12)  # ŷ = w·x + b
     finally:
         canvas.close()
