@@ -79,7 +79,8 @@ class SurfacePanel(QWidget):
         self._expr_timer.setSingleShot(True)
         self._expr_timer.setInterval(350)
         self._expr_timer.timeout.connect(self._apply_expression)
-        self.expr_edit.textEdited.connect(lambda _t: self._expr_timer.start())
+        self.expr_edit.textEdited.connect(lambda _t: (self.cancel_preparation(),
+                                                      self._expr_timer.start()))
         self.expr_edit.returnPressed.connect(self._apply_expression)
 
         self.params_box = QWidget(self)
@@ -264,11 +265,47 @@ class SurfacePanel(QWidget):
                                      "changed.")
 
     def _apply_expression(self) -> None:
+        """After a typing pause: work out the formula's derivatives in the background (sympy
+        may take seconds on a long formula), then apply it; typing on cancels that work."""
         self._expr_timer.stop()
         text = self.expr_edit.text()
         if text == self._config.expression and not self._error:
             return
-        self._try(SurfaceConfig(EXPRESSION, {}, text))
+        from gui.background import Job
+
+        self.cancel_preparation()
+        cfg = SurfaceConfig(EXPRESSION, {}, text)
+        self.expr_error.setStyleSheet("color: #555555;")
+        self.expr_error.setText("Working out the derivatives…")
+        self.expr_error.show()
+        job = Job(lambda _progress: _prepare(cfg), "Preparing the formula", interruptible=True)
+        job.succeeded.connect(lambda problem, cfg=cfg: self._prepared(cfg, problem))
+        job.failed.connect(lambda message, cfg=cfg: self._prepared(cfg, message))
+        self.expr_job = job
+        job.start()
+
+    def preparing(self) -> bool:
+        """True while a typed formula is being prepared in the background."""
+        job = getattr(self, "expr_job", None)
+        return job is not None and job.running
+
+    def cancel_preparation(self) -> None:
+        job = getattr(self, "expr_job", None)
+        if job is not None and job.running:
+            job.cancel()
+
+    def _prepared(self, cfg: SurfaceConfig, problem: str | None) -> None:
+        if cfg.expression != self.expr_edit.text():
+            return  # typed on meanwhile: a newer preparation follows
+        self.expr_error.setStyleSheet("")
+        if problem:  # the same display as _try's, without preparing it again here
+            self._error = problem
+            self.expr_error.setText(self._caret(cfg.expression or "", problem))
+            self.expr_error.show()
+            self.expr_edit.setStyleSheet("QLineEdit { background: #ffe5e5; }")
+            self.surfaceChanged.emit()
+            return
+        self._try(cfg)  # instant: the prepared formula is cached by its text
         self.expr_error.setVisible(bool(self._error))
 
     def _try(self, cfg: SurfaceConfig) -> None:
@@ -308,3 +345,12 @@ class SurfacePanel(QWidget):
         if not self.batch_field.error():
             self._batch = self.batch_field.value()
         self.surfaceChanged.emit()
+
+
+def _prepare(cfg: SurfaceConfig) -> str | None:
+    """Build ``cfg`` (in a worker thread): None when valid, else its problem in one line."""
+    try:
+        cfg.build()
+    except ExperimentError as exc:
+        return exc.problem
+    return None

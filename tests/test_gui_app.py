@@ -122,6 +122,7 @@ def test_typed_bad_expression_shows_error_and_app_keeps_working(qtbot, make_wind
     panel = win.surface_panel
     retype(qtbot, panel.expr_edit, "x**2 + (y")
     qtbot.keyClick(panel.expr_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not panel.preparing(), timeout=10_000)
     assert panel.error()
     assert panel.expr_error.isVisible() and panel.expr_error.text()
     assert win.experiment().surface.expression == "x**2 + 3*y**2"  # last valid one kept
@@ -129,6 +130,7 @@ def test_typed_bad_expression_shows_error_and_app_keeps_working(qtbot, make_wind
     assert win.simulation().step == 1
     retype(qtbot, panel.expr_edit, "x**2 + y**2")
     qtbot.keyClick(panel.expr_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not panel.preparing(), timeout=10_000)
     assert win.experiment().surface.expression == "x**2 + y**2"
     assert win.simulation().step == 0  # a new surface restarts
 

@@ -155,9 +155,63 @@ def test_typed_bad_expression_shows_error_at_position(qtbot, panel):
     assert not panel.expr_edit.isHidden()
     retype_edit(qtbot, panel.expr_edit, "x**2 + z*y")
     qtbot.keyClick(panel.expr_edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not panel.preparing(), timeout=10_000)
     assert "unknown name 'z'" in panel.error()
     assert "^" in panel.expr_error.text() and not panel.expr_error.isHidden()
     assert panel.config().expression == "x**2 + 10*y**2"  # the old surface keeps working
     retype_edit(qtbot, panel.expr_edit, "x**2 + 3*y**2")
     qtbot.keyClick(panel.expr_edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not panel.preparing(), timeout=10_000)
     assert panel.error() == "" and panel.config().expression == "x**2 + 3*y**2"
+
+
+def test_a_slow_formula_is_prepared_off_the_gui_thread(qtbot, panel, monkeypatch):
+    """While sympy works out a formula's derivatives the event loop keeps running, and the
+    formula is applied when it is ready."""
+    import threading
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    import functools
+
+    import surfaces.expression as expression
+
+    real_compile = expression.compile_expression.__wrapped__
+    threads = set()
+
+    @functools.lru_cache(maxsize=16)  # cached by text, as the real one is
+    def slow_compile(text):
+        if text == "x**2 + 5*y**2":
+            threads.add(threading.get_ident())
+            time.sleep(0.6)  # as sympy takes on a long formula
+        return real_compile(text)
+
+    monkeypatch.setattr(expression, "compile_expression", slow_compile)
+    combo = panel.combo
+    combo.setCurrentIndex(combo.findData("expression"))
+    combo.activated.emit(combo.currentIndex())
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(20)
+    retype_edit(qtbot, panel.expr_edit, "x**2 + 5*y**2")
+    qtbot.keyClick(panel.expr_edit, Qt.Key_Return)
+    assert panel.preparing() and "Working out" in panel.expr_error.text()
+    qtbot.waitUntil(lambda: not panel.preparing(), timeout=10_000)
+    timer.stop()
+    assert panel.config().expression == "x**2 + 5*y**2" and panel.error() == ""
+    assert threading.get_ident() not in threads
+    assert len(ticks) >= 10  # the GUI thread ran its timers meanwhile
+
+
+def test_typing_on_cancels_the_preparation(qtbot, panel):
+    combo = panel.combo
+    combo.setCurrentIndex(combo.findData("expression"))
+    combo.activated.emit(combo.currentIndex())
+    retype_edit(qtbot, panel.expr_edit, "x**2 + 7*y**2")
+    qtbot.keyClick(panel.expr_edit, Qt.Key_Return)
+    first = panel.expr_job
+    qtbot.keyClicks(panel.expr_edit, " + x")
+    qtbot.waitUntil(lambda: not first.running, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.config().expression == "x**2 + 7*y**2 + x", timeout=10_000)
