@@ -240,8 +240,11 @@ def sweep_config_from_args(exp, surface, args):
     try:
         cfg.validate()
     except ValueError as exc:
-        raise ExperimentError(str(exc), "--set") from None
-    try:  # every rate is a recorded run of the one simulation
+        text = str(exc)
+        if text.startswith("count × steps: "):  # the work a sweep may ask for
+            raise ExperimentError(text.split(": ", 1)[1], "--count × --steps") from None
+        raise ExperimentError(text, "--set") from None
+    try:  # every rate keeps a summary only (the sweep runs record-free)
         limits.check_record_memory(cfg.count, cfg.steps, recorded=False)  # summaries only
     except ValueError as exc:
         raise ExperimentError(str(exc), "--steps" if args.steps is not None else "steps") \

@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from engine.limits import check_run_steps
 from engine.simulation import CONVERGED, DIVERGED, RunSpec, Simulation, Tolerance
 
 OUTCOMES = ("basin", "loss", "steps", "rate")
@@ -283,11 +284,10 @@ def check_config(exp, config: AtlasConfig, surface) -> AtlasConfig:
         max_steps = 10**7
     if steps > max_steps:
         raise AtlasError(f"--steps: must be at most {max_steps:,}, got {steps:,}")
-    work = steps * config.cells
-    if work > MAX_WORK:
-        raise AtlasError(f"--steps/--grid: {config.cells:,} cells × {steps:,} steps is "
-                         f"{work:.3g} optimizer steps, more than the limit of {MAX_WORK:.0e}; "
-                         "use fewer steps or a coarser grid")
+    try:
+        check_run_steps(config.cells, steps, "cells")
+    except ValueError as exc:
+        raise AtlasError(f"--steps/--grid: {exc}") from None
     x, y = config.x, config.y
     if (x is None) != (y is None):
         raise AtlasError("--x-param and --y-param: give both, or neither for start points")
@@ -332,7 +332,6 @@ def check_config(exp, config: AtlasConfig, surface) -> AtlasConfig:
                    view=tuple(float(v) for v in view))
 
 
-MAX_WORK = 5e9  # cells × steps: about a minute of record-free work on two cores
 
 
 # ---------------------------------------------------------------------------------- running

@@ -26,6 +26,8 @@ MAX_SEED = 2**63 - 1
 MAX_FILE_BYTES = 1_000_000
 #: nesting of arrays and tables in an experiment file
 MAX_NESTING = 20
+#: sweeps and atlases: runs × steps (about a minute of record-free work on two cores)
+MAX_RUN_STEPS = 5 * 10**9
 #: fixed cap on the memory a recorded experiment may use, in bytes
 MAX_RECORD_BYTES = 4 * 1024**3
 #: the share of the available memory (MemAvailable) a record may use
@@ -97,3 +99,13 @@ def check_count(value: int, limit: int, what: str = "") -> None:
     """Raise ValueError when a count exceeds its limit."""
     if value > limit:
         raise ValueError(f"{what + ' ' if what else ''}must be at most {limit:,}, got {value:,}")
+
+
+def check_run_steps(n_runs: int, steps: int, what: str = "runs") -> None:
+    """Raise ValueError when ``n_runs`` × ``steps`` exceeds ``MAX_RUN_STEPS`` (many runs that
+    keep no record: the limit is the work, not the memory)."""
+    work = int(n_runs) * int(steps)
+    if work > MAX_RUN_STEPS:
+        raise ValueError(f"{int(n_runs):,} {what} × {int(steps):,} steps is {work:.3g} "
+                         f"optimizer steps, more than the limit of {MAX_RUN_STEPS:.0e}; use "
+                         f"fewer steps or {what}")

@@ -84,6 +84,12 @@ class SweepConfig:
                              f"got {self.count!r}")
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
             raise ValueError(f"steps: must be a whole number ≥ 1, got {self.steps!r}")
+        from engine.limits import check_run_steps
+
+        try:
+            check_run_steps(self.count, self.steps, "rates")
+        except ValueError as exc:
+            raise ValueError(f"count × steps: {exc}") from None
         if self.start is not None:
             if len(self.start) != 2 or not all(
                     isinstance(v, (int, float)) and math.isfinite(v) for v in self.start):

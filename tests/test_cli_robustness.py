@@ -56,9 +56,9 @@ def test_file_values_past_a_limit_exit_2_with_one_line(tmp_path, body, needle):
     (["run", "{f}", "--steps", "9" * 5000], "--steps: must be a whole number"),
     (["sweep", "{f}", "--lr", "1e-3:1", "--steps", "100000000000"], "--steps: must be from 1"),
     (["sweep", "{f}", "--lr", "1e-3:1", "--count", "1000", "--steps", "10000000"],
-     "bytes) of memory"),
+     "more than the limit of 5e+09"),
     (["sweep", "{f}", "--lr", "1e-3:1", "--count", "99999999999999"],
-     "--count: must be from 1 to 1000"),
+     "--count: must be from 1 to 100,000"),
     (["sweep", "{f}", "--lr", "1e-3:1", "--set", "momentum=" + "9" * 400], "--set: momentum: "
      "integer out of range"),
     (["sweep", "{f}", "--lr", "1e-3:1", "--set", "momentum=" + "[" * 3000], "--set: cannot read"),

@@ -336,7 +336,7 @@ def test_model_protocol_of_each_data_surface():
 
 
 def test_critical_point_search_is_kept_per_parameter_set(monkeypatch):
-    import engine.analysis as analysis
+    import engine.critical_points as analysis
 
     params = {"n": 40, "hidden": 2, "train_seed": 14}
     first = find_critical_points(make_surface("mlp-plane", params))

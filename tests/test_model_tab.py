@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from engine.experiment import SurfaceConfig
-from gui.model_tab import install_model_view
 from gui.surface_worker import build_in_worker, needs_worker
 from surfaces import mlp_plane
 
@@ -30,8 +29,9 @@ start = [3.0, -1.0]
 
 def test_scrubbing_the_timeline_shows_the_lines_of_that_step(make_window, qtbot):
     win = make_window(REGRESSION)
-    tab = install_model_view(win)
+    tab = win.model_tab  # the window installs it (gui/extensions.py)
     win.tabs.setCurrentIndex(tab.index)
+    win.playback.set_speed(1000)  # a fixed speed: not the ~12 s of Auto
     qtbot.keyClick(win, Qt.Key.Key_Space)  # play to the end
     qtbot.waitUntil(lambda: win.simulation().step == 30, timeout=10000)
     sim = win.simulation()
@@ -47,7 +47,7 @@ def test_scrubbing_the_timeline_shows_the_lines_of_that_step(make_window, qtbot)
 
 def test_hidden_tab_is_not_drawn_and_catches_up_when_shown(make_window):
     win = make_window(REGRESSION)
-    tab = install_model_view(win)
+    tab = win.model_tab  # the window installs it (gui/extensions.py)
     win.tabs.setCurrentIndex(0)
     win.show_step(0)
     win.step_once()
@@ -60,13 +60,13 @@ def test_hidden_tab_is_not_drawn_and_catches_up_when_shown(make_window):
 
 
 def test_an_analytic_surface_says_there_is_no_model(win):
-    tab = install_model_view(win)  # the default fixture: a quadratic bowl
+    tab = win.model_tab  # the default fixture: a quadratic bowl
     assert not tab.view.has_model() and "no model to show" in tab.view.message.text()
 
 
 def test_model_view_image_export(make_window, tmp_path):
     win = make_window(REGRESSION)
-    tab = install_model_view(win)
+    tab = win.model_tab  # the window installs it (gui/extensions.py)
     win.tabs.setCurrentIndex(tab.index)
     for name in ("model.png", "model.svg"):
         tab.view.export_image(str(tmp_path / name))
@@ -118,7 +118,7 @@ def test_an_invalid_table_reports_one_line(qtbot):
 def test_selecting_a_run_in_the_run_list_shades_it(make_window, qtbot):
     text = REGRESSION.replace('name = "linear-regression", n = 20', 'name = "logistic-spoiler"')
     win = make_window(text)
-    tab = install_model_view(win)
+    tab = win.model_tab  # the window installs it (gui/extensions.py)
     win.tabs.setCurrentIndex(tab.index)
     win.step_once()
     assert tab.view.selected() == 0
@@ -137,7 +137,6 @@ def test_file_menu_exports_the_model_image(make_window, dialogs, tmp_path):
     from conftest import action
 
     win = make_window(REGRESSION)
-    install_model_view(win)
     win.step_once()
     dialogs.paths += [str(tmp_path / "lines"), str(tmp_path / "lines.svg")]
     act = action(win, "Export model image (PNG/SVG)…")
@@ -151,7 +150,6 @@ def test_file_menu_exports_the_model_image(make_window, dialogs, tmp_path):
 def test_exporting_an_analytic_surface_says_why(win, dialogs, tmp_path):
     from conftest import action
 
-    install_model_view(win)
     dialogs.paths.append(str(tmp_path / "bowl.png"))
     action(win, "Export model image (PNG/SVG)…").trigger()
     assert not (tmp_path / "bowl.png").exists()

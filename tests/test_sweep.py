@@ -159,7 +159,7 @@ def test_cli_sweep_writes_csv_equal_to_engine(tmp_path):
 @pytest.mark.parametrize("args,needle", [
     (("--lr", "abc"), "--lr: must be LOW:HIGH"),
     (("--lr", "1:0.1"), "--lr: the low end"),
-    (("--lr", "1e-3:1", "--count", "0"), "--count: must be from 1 to 100000"),
+    (("--lr", "1e-3:1", "--count", "0"), "--count: must be from 1 to 100,000"),
     (("--lr", "1e-3:1", "--optimizer", "adamm"), "--optimizer: unknown optimizer 'adamm'"),
     (("--lr", "1e-3:1", "--set", "beta9=1"), "--set: 'beta9' is not a hyperparameter"),
     (("--lr", "1e-3:1", "--set", "beta1=2"), "--set: hyperparameter 'beta1' must be in [0, 1)"),
