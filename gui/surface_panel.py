@@ -295,6 +295,10 @@ class SurfacePanel(QWidget):
             job.cancel()
 
     def _prepared(self, cfg: SurfaceConfig, problem: str | None) -> None:
+        from shiboken6 import isValid
+
+        if not isValid(self.expr_edit):
+            return  # the panel was closed while the formula was prepared
         if cfg.expression != self.expr_edit.text():
             return  # typed on meanwhile: a newer preparation follows
         self.expr_error.setStyleSheet("")
