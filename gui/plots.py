@@ -27,9 +27,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.plot_style import TEXT_COLOR, dark_text
+from gui.zoom import pt, zoom_axis
 
 DASH = Qt.PenStyle.DashLine
 DOT = Qt.PenStyle.DotLine
+CURVE_WIDTH = 2.0  # px at zoom 1
+TITLE_PT = 9.0
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ class RunPlots(QWidget):
             p = self.layout_widget.addPlot(row=row, col=0,
                                            axisItems={"left": DecadeAxis("left")})
             dark_text(p)  # dark axis titles, tick labels and title (WCAG AA on white)
-            p.setTitle(title, size="9pt")
+            p.setTitle(title, size=pt(TITLE_PT, 1.0))
             p.titleLabel.setMinimumWidth(10)  # a narrow panel clips the title, not the plot
             p.setLabel("left", ylabel)
             p.setLabel("bottom", "step t")
@@ -205,6 +208,7 @@ class RunPlots(QWidget):
             p.addItem(line, ignoreBounds=True)
             self.plots[key], self.cursors[key] = p, line
         self.curves: list[dict[str, list[pg.PlotDataItem]]] = []
+        self._zoom = 1.0
         self.styles: list[RunStyle] = []
         self._histories: Sequence = ()
         self._upto: int | None = None
@@ -231,9 +235,10 @@ class RunPlots(QWidget):
         self._series: list[list[tuple[pg.PlotDataItem, _LogSeries, Callable]]] = []
         self._drawn_rows: list[int] = []
         for s in self.styles:
-            pen = pg.mkPen(s.color, width=1)
-            dashed = pg.mkPen(s.color, width=1, style=DASH)
-            dotted = pg.mkPen(s.color, width=1, style=DOT)
+            w = CURVE_WIDTH * self._zoom
+            pen = pg.mkPen(s.color, width=w)
+            dashed = pg.mkPen(s.color, width=w, style=DASH)
+            dotted = pg.mkPen(s.color, width=w, style=DOT)
             sources = [("loss", pen, lambda h: h.loss),
                        ("grad_norm", pen, lambda h: h.grad_norm)]
             if s.has_sigma:
@@ -384,12 +389,28 @@ class RunPlots(QWidget):
         p = self.plots["loss"]
         if source:
             p.setTitle(f"L(θ<sup>t</sup>) − L<sub>min</sub>, L<sub>min</sub> = {offset:.6g} "
-                       f"({source})", size="9pt")
+                       f"({source})", size=pt(TITLE_PT, self._zoom))
             p.setLabel("left", "L − L<sub>min</sub>")
         else:
             p.setTitle(LOSS_TITLE + (f"; L = 0 drawn at {floor:.0e}" if floor else ""),
-                       size="9pt")
+                       size=pt(TITLE_PT, self._zoom))
             p.setLabel("left", "loss")
+
+    def set_zoom(self, factor: float) -> None:
+        """Titles, axes, curves and the cursor at their zoom-1 size × ``factor``."""
+        self._zoom = f = float(factor)
+        for key, p in self.plots.items():
+            for side in ("left", "bottom"):
+                zoom_axis(p.getAxis(side), f)
+            p.titleLabel.opts["size"] = pt(TITLE_PT, f)
+            p.setTitle(p.titleLabel.text)
+            self.cursors[key].setPen(pg.mkPen("#444444", width=f, style=DASH))
+        for curves in self.curves:
+            for items in curves.values():
+                for item in items:
+                    pen = pg.mkPen(item.opts["pen"])
+                    pen.setWidthF(CURVE_WIDTH * f)
+                    item.setPen(pen)
 
     def _step_per_pixel(self) -> float:
         return self._visible_span() / max(self.plots["loss"].getViewBox().width(), 1.0)
