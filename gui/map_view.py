@@ -3,8 +3,14 @@
 The surface (filled colours, contour lines, minima ×, saddles, colour bar) is drawn by
 ``set_surface`` only, never per frame. ``update_frame`` moves the trajectories and markers
 with ``setData``; long trajectories are thinned for display by arc length (a point is kept
-once the path has moved about a thousandth of the view since the last kept one), then by a
+once the path has moved 1/DRAWN_RESOLUTION of the view since the last kept one), then by a
 stride if still too long. The recorded data itself is never touched.
+
+Each path is 2 px wide (× the zoom, ``set_zoom``) over a 4 px dark outline (``halos``), on
+viridis lightened with white (``surface_colormap``), so every run colour stands out on
+every part of the map. Wide pens cost more to draw than 1 px ones: the outline is opaque (Qt
+draws it as separate segments, not as a stroked path) and the paths are thinned to about a
+line width; ``benchmarks/gui_frame.py`` prints the cost against 1 px lines.
 """
 from __future__ import annotations
 
@@ -23,7 +29,8 @@ from gui.zoom import pt, zoom_axis
 
 GRID = 240            # samples per axis of the filled surface image
 N_CONTOURS = 14       # contour lines
-MAX_DRAWN_POINTS = 6000  # per trajectory on the map, after thinning
+MAX_DRAWN_POINTS = 3000  # per trajectory on the map, after thinning
+DRAWN_RESOLUTION = 600   # a drawn point every 1/600 of the view: about a 2 px line's width
 SPANS_DECADES = 100.0  # loss ratio (range / lower decile) above which colours are log-scaled
 UNDEFINED_COLOR = "#7a7a7a"  # hatching of the cells where the loss is undefined
 UNDEFINED_FILL = "#e4e4e4"   # under the hatching
@@ -31,7 +38,8 @@ UNDEFINED_LABEL = "undefined (no finite loss)"
 LEGEND_COLUMNS = 3  # at most; fewer when the map is narrow (``_fit_legend``)
 PATH_WIDTH = 2.0     # px at zoom 1: a trajectory
 HALO_WIDTH = 4.0     # px at zoom 1: the dark outline under it (1 px each side)
-HALO_COLOR = (20, 20, 20, 190)  # stands out on the light colour map, and frames every run colour
+# opaque: Qt then draws the wide pen as separate segments, much faster than a stroked path
+HALO_COLOR = (38, 38, 38, 255)  # stands out on the light colour map, and frames every run colour
 LIGHTEN = 0.35       # the map's colours are viridis mixed with this much white (see docs)
 LEGEND_PT = 9.0
 MARKER_SIZES = {"minima": 15, "saddles": 11, "maxima": 11, "curves": 4, "current": 9}
@@ -291,7 +299,7 @@ class MapView(QWidget):
         self.plot_item.setLabel("bottom", xn)
         self.plot_item.setLabel("left", yn)
         self.plot_item.setTitle(surface.title or surface.name, size=pt(10, self._zoom))
-        self._pixel = max(x1 - x0, y1 - y0) / 1000.0
+        self._pixel = max(x1 - x0, y1 - y0) / DRAWN_RESOLUTION
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in self._cache]
         self._drawn = [None] * len(self._cache)
@@ -465,6 +473,7 @@ class MapView(QWidget):
         for side in ("left", "bottom"):
             zoom_axis(self.plot_item.getAxis(side), f)
         zoom_axis(self.color_bar.axis, f)
+        self.color_bar.axis.setWidth(None)  # as wide as its tick values (pyqtgraph fixes 45 px)
         title = self.plot_item.titleLabel
         title.opts["size"] = pt(10, f)
         if title.text:

@@ -168,8 +168,8 @@ class RunPlots(QWidget):
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.legend.setStyleSheet(f"QLabel {{ color: {TEXT_COLOR}; background: white; "
-                                  "padding: 2px 6px; }")
+        self._legend_pt = self.font().pointSizeF()
+        self._style_legend(1.0)
         self.legend.setToolTip("Each run's colour in the plots and on the map")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -187,7 +187,8 @@ class RunPlots(QWidget):
             p.setTitle(title, size=pt(TITLE_PT, 1.0))
             p.titleLabel.setMinimumWidth(10)  # a narrow panel clips the title, not the plot
             p.setLabel("left", ylabel)
-            p.setLabel("bottom", "step t")
+            if row == len(PANELS) - 1:  # the x axes are linked: one "step t" is enough
+                p.setLabel("bottom", "step t")
             for side in ("left", "bottom"):
                 p.getAxis(side).enableAutoSIPrefix(False)
             p.getAxis("left").setLogMode(True)  # the curves get log₁₀ values (see _LogSeries)
@@ -268,6 +269,9 @@ class RunPlots(QWidget):
     def _curve(self, key: str, pen) -> pg.PlotDataItem:
         item = pg.PlotDataItem(pen=pen, connect="finite")
         self.plots[key].addItem(item)  # addItem applies the plot's downsampling/clipToView
+        # peak downsampling keeps each pixel column's min and max: 1 sample per pixel is
+        # exact on screen, and 5 (pyqtgraph's default) cost five times as many wide segments
+        item.opts["autoDownsampleFactor"] = 1.0
         return item
 
     def update_frame(self, histories: Sequence, upto: int | None = None,
@@ -396,9 +400,14 @@ class RunPlots(QWidget):
                        size=pt(TITLE_PT, self._zoom))
             p.setLabel("left", "loss")
 
+    def _style_legend(self, factor: float) -> None:
+        self.legend.setStyleSheet(f"QLabel {{ color: {TEXT_COLOR}; background: white; "
+                                  f"padding: 2px 6px; font-size: {pt(self._legend_pt, factor)}; }}")
+
     def set_zoom(self, factor: float) -> None:
-        """Titles, axes, curves and the cursor at their zoom-1 size × ``factor``."""
+        """Titles, axes, curves, the cursor and the legend at their zoom-1 size × ``factor``."""
         self._zoom = f = float(factor)
+        self._style_legend(f)
         for key, p in self.plots.items():
             for side in ("left", "bottom"):
                 zoom_axis(p.getAxis(side), f)

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QWidget
 
+from gui.view3d import Surface3DView
 from gui.zoom import Zoom, zoom_plots_in
 
 
@@ -134,10 +135,11 @@ def install_presentation(win) -> None:
                                   "Smaller fonts, lines and markers in every view")
     win.zoom_reset_action = _action(win, menu, "&Actual size (100 %)", win.zoom.reset,
                                     ["Ctrl+0"], "Fonts, lines and markers at their usual size")
-    win.zoom.register(WidgetFonts(win))
-    win.zoom.register(win.map_view)
-    win.zoom.register(win.plots)
-    win.zoom.register(OtherPlots(win))
+    # the window keeps the plain-Python views (a signal holds its slots' objects weakly)
+    win.zoom_followers = [WidgetFonts(win), win.map_view, win.plots, OtherPlots(win),
+                          *win.findChildren(Surface3DView)]
+    for view in win.zoom_followers:
+        win.zoom.register(view)
 
     def changed(factor: float) -> None:
         win.statusBar().showMessage(f"Zoom {factor * 100:.0f} %", 3000)

@@ -159,9 +159,18 @@ OUTLINE_WIDTH = 4.0
 OUTLINE_RGBA = (0.08, 0.08, 0.08, 0.75)
 
 
-def axis_ticks(lo: float, hi: float) -> list[float]:
-    """Three values to label an axis from ``lo`` to ``hi``: its ends and middle."""
-    return [lo, (lo + hi) / 2.0, hi]
+def axis_ticks(lo: float, hi: float, most: int = 5) -> list[float]:
+    """Round values (1, 2 or 5 × 10^k apart) to label an axis from ``lo`` to ``hi``: at
+    most ``most``, none in the first tenth (where the axes meet and their labels would
+    overlap)."""
+    span = hi - lo
+    if not (span > 0 and np.isfinite(span)):
+        return [lo]
+    base = 10.0 ** np.floor(np.log10(span / most))
+    step = next(m * base for m in (1, 2, 5, 10) if span / (m * base) <= most)
+    first = np.ceil((lo + 0.1 * span) / step) * step
+    ticks = np.arange(first, hi + 1e-9 * span, step)
+    return [float(round(v / step) * step) for v in ticks] or [hi]
 
 
 def _tick_text(v: float) -> str:
@@ -358,7 +367,7 @@ class Surface3DView(QWidget):
         size = max(x1 - x0, y1 - y0)
         self.view.setCameraPosition(pos=Vector((x0 + x1) / 2, (y0 + y1) / 2,
                                                HEIGHT_FRACTION * size / 3),
-                                    distance=2.3 * size, elevation=28, azimuth=-60)
+                                    distance=1.9 * size, elevation=28, azimuth=-60)
 
     def _draw_axes(self, surface, axis) -> None:
         """θ₁ along the front edge, θ₂ along the right edge (as seen at first) and the height
