@@ -151,7 +151,9 @@ class AnimationExport(QWidget):
             self._cancelled = True
             self.process.terminate()  # the child stops after its current frame and cleans up
             proc = self.process
-            QTimer.singleShot(10_000, lambda: proc.state() != QProcess.ProcessState.NotRunning
+            # with the process as context: dropped if the process is deleted before it fires
+            QTimer.singleShot(10_000, proc,
+                              lambda: proc.state() != QProcess.ProcessState.NotRunning
                               and proc.kill())
 
     def is_running(self) -> bool:

@@ -9,8 +9,10 @@ stride if still too long. The recorded data itself is never touched.
 Each path is 2 px wide (× the zoom, ``set_zoom``) over a 4 px dark outline (``halos``), on
 viridis lightened with white (``surface_colormap``), so every run colour stands out on
 every part of the map. Wide pens cost more to draw than 1 px ones: the outline is opaque (Qt
-draws it as separate segments, not as a stroked path) and the paths are thinned to about a
-line width; ``benchmarks/gui_frame.py`` prints the cost against 1 px lines.
+draws it as separate segments, not as a stroked path), the paths are thinned to about a
+line width, and each path and outline is cached as a pixmap at screen resolution, so it is
+drawn again only when it changes (a path is re-set only once its run has moved a pixel);
+``benchmarks/gui_frame.py`` prints the cost against 1 px lines.
 """
 from __future__ import annotations
 
@@ -392,6 +394,8 @@ class MapView(QWidget):
             path = pg.PlotDataItem(pen=pg.mkPen(color, width=PATH_WIDTH * f), name=label)
             path.setZValue(10)
             self.plot_item.addItem(path)
+            for item in (halo, path):  # wide lines: drawn again only when the path changes
+                item.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.legend.addItem(path, html.escape(label))  # a legend label is rich text
             self.paths.append(path)
             target = pg.TargetItem(pos=start, size=START_SIZE * f, symbol="o", movable=True,
@@ -473,7 +477,9 @@ class MapView(QWidget):
         for side in ("left", "bottom"):
             zoom_axis(self.plot_item.getAxis(side), f)
         zoom_axis(self.color_bar.axis, f)
-        self.color_bar.axis.setWidth(None)  # as wide as its tick values (pyqtgraph fixes 45 px)
+        # pyqtgraph's fixed 45 px for the tick values, grown with them (a fixed width: an
+        # automatic one would change at the first paint and move the map under the mouse)
+        self.color_bar.axis.setWidth(round(45 * f))
         title = self.plot_item.titleLabel
         title.opts["size"] = pt(10, f)
         if title.text:
