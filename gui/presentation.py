@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QWidget
@@ -18,9 +20,12 @@ from gui.view3d import Surface3DView
 from gui.zoom import Zoom, zoom_plots_in
 
 
+_PX = re.compile(r"font-size:\s*(\d+(?:\.\d+)?)px")
+
+
 class WidgetFonts:
     """The window's widget font (and so every child's that has no font of its own) at its
-    start-up size × the zoom."""
+    start-up size × the zoom, and the pixel font sizes of the widgets' style sheets."""
 
     def __init__(self, window: QWidget):
         self.window = window
@@ -30,6 +35,16 @@ class WidgetFonts:
         font = self.window.font()
         font.setPointSizeF(self.base * factor)
         self.window.setFont(font)
+        # small print with a pixel size in its style sheet (hints, error lines) grows too
+        for w in self.window.findChildren(QWidget):
+            base = w.property("zoom_base_sheet")
+            if base is None:
+                if "font-size" not in w.styleSheet():
+                    continue
+                base = w.styleSheet()
+                w.setProperty("zoom_base_sheet", base)
+            w.setStyleSheet(_PX.sub(lambda m: f"font-size: {float(m.group(1)) * factor:.3g}px",
+                                    base))
 
 
 class OtherPlots:

@@ -223,3 +223,13 @@ def test_3d_height_is_log_scaled_where_the_map_colours_are():
     mid = transform(np.array([10.0 ** (lo + (hi - lo) / 2)]))[0]
     assert mid == pytest.approx(height / 2)
     assert axis_ticks(-2.0, 2.5) == [-1.0, 0.0, 1.0, 2.0]
+
+
+def test_small_print_with_a_pixel_size_grows_with_the_zoom(qtbot, win):
+    hint = win.run_editor.hint
+    assert "font-size: 11px" in hint.styleSheet()
+    _zoom_in(qtbot, win, 5)  # 110, 125, 150, 175, 200 %
+    assert win.zoom.factor == 2.0
+    assert "font-size: 22px" in hint.styleSheet() and "color: #0b5394" in hint.styleSheet()
+    qtbot.keyClick(win, Qt.Key.Key_0, CTRL)
+    assert "font-size: 11px" in hint.styleSheet()
