@@ -218,7 +218,7 @@ class Surface3DView(QWidget):
         lay.addWidget(self.message)
         self.hint = QLabel(HINT)
         self.hint.setStyleSheet(f"QLabel {{ color: {TEXT_COLOR}; background: white; "
-                                "padding: 3px 6px; }")
+                                "padding: 3px 6px; font-size: 13px; }")  # grows with the zoom
         self.hint.setVisible(self.available)
         lay.addWidget(self.hint)
         if self.available:
