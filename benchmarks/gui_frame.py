@@ -6,7 +6,9 @@ Each figure is printed beside a baseline measured in the same run, and as a rati
   repaint of the map and the plots) of 8 × N steps, vs the same redraw of 8 × 1 step (the empty frame);
   once cold (first frame after a rebuild: log₁₀ of the whole history), with every curve
   re-set, and during playback (advance 10 steps + redraw, as the frame timer does).
-  The budget is 16 ms per frame.
+  The budget is 16 ms per frame. Then the same with the lines of before the lecture-hall
+  work (1 px paths and curves, no outline under the paths), to show what the 2 px lines and
+  the paths' dark outline cost (``--compare-thin``, on by default).
 - start-up: a fresh process until the window has painted, vs a process that only runs
   ``import PySide6.QtWidgets``. The budget is 1.5 s.
 """
@@ -58,7 +60,8 @@ def _time_ms(fn, repeat: int) -> float:
     return statistics.median(out)
 
 
-def bench_redraw(steps: int, repeat: int, surface: str = "rosenbrock") -> None:
+def bench_redraw(steps: int, repeat: int, surface: str = "rosenbrock",
+                 compare_thin: bool = True) -> None:
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
@@ -118,7 +121,35 @@ def bench_redraw(steps: int, repeat: int, surface: str = "rosenbrock") -> None:
     print(f"  playing (advance 10 + draw)  {play:8.2f} ms   ratio {play / empty:6.2f}")
     print(f"  budget 16 ms per frame: redraw {'OK' if full_set < 16 else 'OVER'}, "
           f"playing {'OK' if play < 16 else 'OVER'}")
+    if compare_thin:
+        _thin_lines(win)
+        thin_set = _time_ms(full_redraw, repeat)
+        win.timer.start()
+        thin_play = _time_ms(playing, repeat * 4)
+        win.timer.stop()
+        print("  the same with 1 px lines and no outline under the paths:")
+        print(f"  redraw, every curve re-set   {thin_set:8.2f} ms   ratio {thin_set / empty:6.2f}"
+              f"   (2 px + outline / 1 px: {full_set / thin_set:5.2f})")
+        print(f"  playing (advance 10 + draw)  {thin_play:8.2f} ms   ratio {thin_play / empty:6.2f}"
+              f"   (2 px + outline / 1 px: {play / thin_play:5.2f})")
     win.close()
+
+
+def _thin_lines(win) -> None:
+    """1 px paths and curves without the paths' outline (the look before the zoom work)."""
+    import pyqtgraph as pg
+
+    for path, halo in zip(win.map_view.paths, win.map_view.halos):
+        pen = pg.mkPen(path.opts["pen"])
+        pen.setWidthF(1.0)
+        path.setPen(pen)
+        halo.setVisible(False)
+    for run in win.plots.curves:
+        for items in run.values():
+            for item in items:
+                pen = pg.mkPen(item.opts["pen"])
+                pen.setWidthF(1.0)
+                item.setPen(pen)
 
 
 STARTUP_CHILD = """
@@ -163,10 +194,12 @@ def main() -> None:
     p.add_argument("--surface", default="rosenbrock",
                    help="e.g. groove: negative losses, so the loss plot shows L − L_min")
     p.add_argument("--no-startup", action="store_true", help="only the redraw figures")
+    p.add_argument("--no-compare-thin", action="store_true",
+                   help="skip the figures with 1 px lines and no path outline")
     args = p.parse_args()
     if not args.no_startup:
         bench_startup(max(3, args.repeat // 3))
-    bench_redraw(args.steps, args.repeat, args.surface)
+    bench_redraw(args.steps, args.repeat, args.surface, not args.no_compare_thin)
 
 
 if __name__ == "__main__":

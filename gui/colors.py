@@ -6,9 +6,16 @@ would move a run, and gives each new run a palette colour no other run uses, so 
 sticks to its run."""
 from __future__ import annotations
 
-# Colour-blind-friendly (Okabe–Ito, then Tableau) palette
-PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#7f7f7f",
-           "#8c564b", "#bcbd22", "#17becf", "#9467bd", "#d62728")
+# The first 8 stay apart for the common colour-vision deficiencies: Okabe–Ito's blue,
+# vermillion and bluish green, Paul Tol's cyan (vibrant) and wine (muted), Okabe–Ito's orange
+# and reddish purple, Tol's green (muted). Chosen among those palettes' mid-light colours
+# (none so light it fades on the light map, none black like the paths' outline) to maximize
+# the smallest CIELAB distance between any two, in normal vision and simulated protanopia and
+# deuteranopia (Machado et al. 2009): 17.5, against 9.7 for the earlier palette. In this
+# order the first 4, 5 and 6 colours are even further apart (25.5, 23.2, 18.3).
+# Beyond 8 runs, Tableau colours.
+PALETTE = ("#0072b2", "#d55e00", "#009e73", "#33bbee", "#882255", "#e69f00", "#cc79a7",
+           "#117733", "#7f7f7f", "#8c564b", "#bcbd22", "#9467bd")
 
 
 def run_color(index: int, explicit: str | None = None) -> str:

@@ -12,6 +12,7 @@ def install_extensions(win) -> None:
     from gui.metrics_view import install_metrics_view
     from gui.model_tab import install_model_view
     from gui.notes_overlay import install_notes
+    from gui.presentation import install_presentation
 
     install_lecture_menu(win)
     install_analysis_tools(win)
@@ -21,3 +22,4 @@ def install_extensions(win) -> None:
     install_animation_export(win)
     install_notes(win)
     install_about(win)
+    install_presentation(win)  # last: it zooms the tabs and docks installed before it

@@ -43,6 +43,8 @@ SHORTCUTS_HTML = """<h3>Keyboard shortcuts</h3><table cellpadding=3>
 <tr><td><b>Ctrl+K</b></td><td>Clear the point analysis</td></tr>
 <tr><td><b>Ctrl+Shift+A / Ctrl+D / Delete</b></td><td>Add a run / duplicate it / remove the selected runs</td></tr>
 <tr><td><b>Mouse wheel / drag</b></td><td>Zoom / pan the map and plots</td></tr>
+<tr><td><b>F11</b> / <b>Esc</b></td><td>Presentation mode: full screen, map and plots only / leave it (the panels come back as they were)</td></tr>
+<tr><td><b>Ctrl+= / Ctrl+− / Ctrl+0</b></td><td>Zoom every view (fonts, lines, markers, legends) in / out / back to 100 %</td></tr>
 </table>
 <p>The <b>Lecture</b> menu loads each experiment of the lecture, with a text on what to
 watch.</p>"""

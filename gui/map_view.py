@@ -3,8 +3,16 @@
 The surface (filled colours, contour lines, minima ×, saddles, colour bar) is drawn by
 ``set_surface`` only, never per frame. ``update_frame`` moves the trajectories and markers
 with ``setData``; long trajectories are thinned for display by arc length (a point is kept
-once the path has moved about a thousandth of the view since the last kept one), then by a
+once the path has moved 1/DRAWN_RESOLUTION of the view since the last kept one), then by a
 stride if still too long. The recorded data itself is never touched.
+
+Each path is 2 px wide (× the zoom, ``set_zoom``) over a 4 px dark outline (``halos``), on
+viridis lightened with white (``surface_colormap``), so every run colour stands out on
+every part of the map. Wide pens cost more to draw than 1 px ones: the outline is opaque (Qt
+draws it as separate segments, not as a stroked path), the paths are thinned to about a
+line width, and each path and outline is cached as a pixmap at screen resolution, so it is
+drawn again only when it changes (a path is re-set only once its run has moved a pixel);
+``benchmarks/gui_frame.py`` prints the cost against 1 px lines.
 """
 from __future__ import annotations
 
@@ -19,15 +27,35 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
 from gui.plot_style import TEXT_COLOR, dark_axis, dark_text
+from gui.zoom import pt, zoom_axis
 
 GRID = 240            # samples per axis of the filled surface image
 N_CONTOURS = 14       # contour lines
-MAX_DRAWN_POINTS = 6000  # per trajectory on the map, after thinning
+MAX_DRAWN_POINTS = 3000  # per trajectory on the map, after thinning
+DRAWN_RESOLUTION = 600   # a drawn point every 1/600 of the view: about a 2 px line's width
 SPANS_DECADES = 100.0  # loss ratio (range / lower decile) above which colours are log-scaled
 UNDEFINED_COLOR = "#7a7a7a"  # hatching of the cells where the loss is undefined
 UNDEFINED_FILL = "#e4e4e4"   # under the hatching
 UNDEFINED_LABEL = "undefined (no finite loss)"
 LEGEND_COLUMNS = 3  # at most; fewer when the map is narrow (``_fit_legend``)
+PATH_WIDTH = 2.0     # px at zoom 1: a trajectory
+HALO_WIDTH = 4.0     # px at zoom 1: the dark outline under it (1 px each side)
+# opaque: Qt then draws the wide pen as separate segments, much faster than a stroked path
+HALO_COLOR = (38, 38, 38, 255)  # stands out on the light colour map, and frames every run colour
+LIGHTEN = 0.35       # the map's colours are viridis mixed with this much white (see docs)
+LEGEND_PT = 9.0
+MARKER_SIZES = {"minima": 15, "saddles": 11, "maxima": 11, "curves": 4, "current": 9}
+START_SIZE = 13
+
+
+def surface_colormap(lighten: float = LIGHTEN) -> pg.ColorMap:
+    """viridis mixed with ``lighten`` of white: the surface stays readable (the same order of
+    lightness) while the saturated run colours, each in a dark outline, stand out on it."""
+    base = pg.colormap.get("viridis")
+    pos, colors = base.getStops(mode="float")
+    light = np.array(colors, dtype=float)
+    light[:, :3] = light[:, :3] * (1.0 - lighten) + lighten
+    return pg.ColorMap(pos, np.round(light * 255).astype(np.ubyte))
 
 
 def undefined_brush() -> QBrush:
@@ -184,7 +212,7 @@ class MapView(QWidget):
                                              brush=undefined_brush(), pen=UNDEFINED_COLOR)
         self.undefined_key.opts["pen"] = pg.mkPen(UNDEFINED_FILL)  # the sample's base line
         self.undefined_fraction = 0.0
-        self.colormap = pg.colormap.get("viridis")
+        self.colormap = surface_colormap()
         self.color_bar = pg.ColorBarItem(values=(0, 1), colorMap=self.colormap,
                                          interactive=False, width=14)
         self.color_bar.setImageItem(self.image, insert_in=self.plot_item)
@@ -213,7 +241,8 @@ class MapView(QWidget):
             self.plot_item.addItem(item)
         # the legend in a strip of its own under the map: it never hides the map, and a long
         # legend cannot squeeze the map or push the colour bar out of the window
-        self.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, labelTextSize="8pt",
+        self._zoom = 1.0
+        self.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, labelTextSize=pt(LEGEND_PT, 1.0),
                                     labelTextColor=TEXT_COLOR, verSpacing=-6, horSpacing=14)
         self.legend_view = pg.GraphicsView(self, background="w")
         self.legend_view.setCentralItem(self.legend)
@@ -225,6 +254,7 @@ class MapView(QWidget):
                              ("maximum", self.maxima), ("curve of critical points", self.curves)]
         self._extra_keys: list[tuple[str, object]] = []  # (text, item): e.g. "undefined"
         self.paths: list[pg.PlotDataItem] = []
+        self.halos: list[pg.PlotDataItem] = []  # each path's dark outline, drawn beneath it
         self.starts: list[pg.TargetItem] = []
         self.current = pg.ScatterPlotItem(size=9, pen=pg.mkPen("k", width=1))
         self.current.setZValue(20)
@@ -270,8 +300,8 @@ class MapView(QWidget):
         xn, yn = surface.axis_names
         self.plot_item.setLabel("bottom", xn)
         self.plot_item.setLabel("left", yn)
-        self.plot_item.setTitle(surface.title or surface.name, size="10pt")
-        self._pixel = max(x1 - x0, y1 - y0) / 1000.0
+        self.plot_item.setTitle(surface.title or surface.name, size=pt(10, self._zoom))
+        self._pixel = max(x1 - x0, y1 - y0) / DRAWN_RESOLUTION
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in self._cache]
         self._drawn = [None] * len(self._cache)
@@ -350,17 +380,25 @@ class MapView(QWidget):
     def set_runs(self, labels: Sequence[str], colors: Sequence[str],
                  starts: Sequence[tuple[float, float]]) -> None:
         """One trajectory, start marker and legend entry per simulated run."""
-        for item in self.paths + self.starts:
+        for item in self.paths + self.halos + self.starts:
             self.plot_item.removeItem(item)
         self.legend.clear()
-        self.paths, self.starts, self._colors = [], [], list(colors)
+        self.paths, self.halos, self.starts, self._colors = [], [], [], list(colors)
+        f = self._zoom
         for i, (label, color, start) in enumerate(zip(labels, colors, starts)):
-            path = pg.PlotDataItem(pen=pg.mkPen(color, width=1))
+            halo = pg.PlotDataItem(pen=pg.mkPen(HALO_COLOR, width=HALO_WIDTH * f),
+                                   antialias=False)
+            halo.setZValue(9)
+            self.plot_item.addItem(halo)
+            self.halos.append(halo)
+            path = pg.PlotDataItem(pen=pg.mkPen(color, width=PATH_WIDTH * f), name=label)
             path.setZValue(10)
             self.plot_item.addItem(path)
+            for item in (halo, path):  # wide lines: drawn again only when the path changes
+                item.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.legend.addItem(path, html.escape(label))  # a legend label is rich text
             self.paths.append(path)
-            target = pg.TargetItem(pos=start, size=13, symbol="o", movable=True,
+            target = pg.TargetItem(pos=start, size=START_SIZE * f, symbol="o", movable=True,
                                    pen=pg.mkPen("k", width=1), brush=pg.mkBrush(color),
                                    hoverBrush=pg.mkBrush("#ffffff"))
             target.setZValue(15)
@@ -400,6 +438,7 @@ class MapView(QWidget):
         for i, theta in enumerate(thetas):
             if not len(theta):
                 self.paths[i].setData([], [])
+                self.halos[i].setData([], [])
                 self._drawn[i] = None
                 continue
             end = len(theta) - 1 if upto is None else min(upto, len(theta) - 1)
@@ -413,6 +452,7 @@ class MapView(QWidget):
                     idx = np.append(idx[:-1:stride], end)
                 pts = theta[idx]
                 self.paths[i].setData(pts[:, 0], pts[:, 1])
+                self.halos[i].setData(pts[:, 0], pts[:, 1])
                 self._drawn[i] = (len(theta), end)
             cur_x.append(theta[end, 0])
             cur_y.append(theta[end, 1])
@@ -429,6 +469,41 @@ class MapView(QWidget):
             return False
         new = theta[drawn[1]:end + 1]
         return bool(np.abs(new - theta[drawn[1]]).max() < self._pixel)
+
+    # ------------------------------------------------------------------ zoom
+    def set_zoom(self, factor: float) -> None:
+        """Fonts, line widths, markers and the legend at their zoom-1 size × ``factor``."""
+        self._zoom = f = float(factor)
+        for side in ("left", "bottom"):
+            zoom_axis(self.plot_item.getAxis(side), f)
+        zoom_axis(self.color_bar.axis, f)
+        # pyqtgraph's fixed 45 px for the tick values, grown with them (a fixed width: an
+        # automatic one would change at the first paint and move the map under the mouse)
+        self.color_bar.axis.setWidth(round(45 * f))
+        title = self.plot_item.titleLabel
+        title.opts["size"] = pt(10, f)
+        if title.text:
+            title.setText(title.text)
+        for name, size in MARKER_SIZES.items():
+            getattr(self, name).setSize(size * f)
+        for item in (self.minima, self.saddles, self.maxima, self.curves, self.current):
+            item.setPen(pg.mkPen("k", width=f))
+        self.contours.setPen(pg.mkPen(255, 255, 255, 120, width=f))
+        for path, halo in zip(self.paths, self.halos):
+            pen = pg.mkPen(path.opts["pen"])
+            pen.setWidthF(PATH_WIDTH * f)
+            path.setPen(pen)
+            halo.setPen(pg.mkPen(HALO_COLOR, width=HALO_WIDTH * f))
+        for target in self.starts:  # TargetItem has no setter for its size
+            target.scale = START_SIZE * f
+            target._shape = None
+            target.prepareGeometryChange()
+            target.update()
+        self.legend.setLabelTextSize(pt(LEGEND_PT, f))
+        for _, label in self.legend.items:
+            label.setText(label.text)
+        self.legend.updateSize()
+        self._fit_legend()
 
     # ------------------------------------------------------------------ overlays
     def add_overlay(self, item) -> None:

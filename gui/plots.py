@@ -27,9 +27,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.plot_style import TEXT_COLOR, dark_text
+from gui.zoom import pt, zoom_axis
 
 DASH = Qt.PenStyle.DashLine
 DOT = Qt.PenStyle.DotLine
+CURVE_WIDTH = 2.0  # px at zoom 1
+TITLE_PT = 9.0
 
 
 @dataclass(frozen=True)
@@ -165,8 +168,8 @@ class RunPlots(QWidget):
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.legend.setStyleSheet(f"QLabel {{ color: {TEXT_COLOR}; background: white; "
-                                  "padding: 2px 6px; }")
+        self._legend_pt = self.font().pointSizeF()
+        self._style_legend(1.0)
         self.legend.setToolTip("Each run's colour in the plots and on the map")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -181,10 +184,11 @@ class RunPlots(QWidget):
             p = self.layout_widget.addPlot(row=row, col=0,
                                            axisItems={"left": DecadeAxis("left")})
             dark_text(p)  # dark axis titles, tick labels and title (WCAG AA on white)
-            p.setTitle(title, size="9pt")
+            p.setTitle(title, size=pt(TITLE_PT, 1.0))
             p.titleLabel.setMinimumWidth(10)  # a narrow panel clips the title, not the plot
             p.setLabel("left", ylabel)
-            p.setLabel("bottom", "step t")
+            if row == len(PANELS) - 1:  # the x axes are linked: one "step t" is enough
+                p.setLabel("bottom", "step t")
             for side in ("left", "bottom"):
                 p.getAxis(side).enableAutoSIPrefix(False)
             p.getAxis("left").setLogMode(True)  # the curves get log₁₀ values (see _LogSeries)
@@ -205,6 +209,7 @@ class RunPlots(QWidget):
             p.addItem(line, ignoreBounds=True)
             self.plots[key], self.cursors[key] = p, line
         self.curves: list[dict[str, list[pg.PlotDataItem]]] = []
+        self._zoom = 1.0
         self.styles: list[RunStyle] = []
         self._histories: Sequence = ()
         self._upto: int | None = None
@@ -231,9 +236,10 @@ class RunPlots(QWidget):
         self._series: list[list[tuple[pg.PlotDataItem, _LogSeries, Callable]]] = []
         self._drawn_rows: list[int] = []
         for s in self.styles:
-            pen = pg.mkPen(s.color, width=1)
-            dashed = pg.mkPen(s.color, width=1, style=DASH)
-            dotted = pg.mkPen(s.color, width=1, style=DOT)
+            w = CURVE_WIDTH * self._zoom
+            pen = pg.mkPen(s.color, width=w)
+            dashed = pg.mkPen(s.color, width=w, style=DASH)
+            dotted = pg.mkPen(s.color, width=w, style=DOT)
             sources = [("loss", pen, lambda h: h.loss),
                        ("grad_norm", pen, lambda h: h.grad_norm)]
             if s.has_sigma:
@@ -263,6 +269,9 @@ class RunPlots(QWidget):
     def _curve(self, key: str, pen) -> pg.PlotDataItem:
         item = pg.PlotDataItem(pen=pen, connect="finite")
         self.plots[key].addItem(item)  # addItem applies the plot's downsampling/clipToView
+        # peak downsampling keeps each pixel column's min and max: 1 sample per pixel is
+        # exact on screen, and 5 (pyqtgraph's default) cost five times as many wide segments
+        item.opts["autoDownsampleFactor"] = 1.0
         return item
 
     def update_frame(self, histories: Sequence, upto: int | None = None,
@@ -384,12 +393,33 @@ class RunPlots(QWidget):
         p = self.plots["loss"]
         if source:
             p.setTitle(f"L(θ<sup>t</sup>) − L<sub>min</sub>, L<sub>min</sub> = {offset:.6g} "
-                       f"({source})", size="9pt")
+                       f"({source})", size=pt(TITLE_PT, self._zoom))
             p.setLabel("left", "L − L<sub>min</sub>")
         else:
             p.setTitle(LOSS_TITLE + (f"; L = 0 drawn at {floor:.0e}" if floor else ""),
-                       size="9pt")
+                       size=pt(TITLE_PT, self._zoom))
             p.setLabel("left", "loss")
+
+    def _style_legend(self, factor: float) -> None:
+        self.legend.setStyleSheet(f"QLabel {{ color: {TEXT_COLOR}; background: white; "
+                                  f"padding: 2px 6px; font-size: {pt(self._legend_pt, factor)}; }}")
+
+    def set_zoom(self, factor: float) -> None:
+        """Titles, axes, curves, the cursor and the legend at their zoom-1 size × ``factor``."""
+        self._zoom = f = float(factor)
+        self._style_legend(f)
+        for key, p in self.plots.items():
+            for side in ("left", "bottom"):
+                zoom_axis(p.getAxis(side), f)
+            p.titleLabel.opts["size"] = pt(TITLE_PT, f)
+            p.setTitle(p.titleLabel.text)
+            self.cursors[key].setPen(pg.mkPen("#444444", width=f, style=DASH))
+        for curves in self.curves:
+            for items in curves.values():
+                for item in items:
+                    pen = pg.mkPen(item.opts["pen"])
+                    pen.setWidthF(CURVE_WIDTH * f)
+                    item.setPen(pen)
 
     def _step_per_pixel(self) -> float:
         return self._visible_span() / max(self.plots["loss"].getViewBox().width(), 1.0)

@@ -64,9 +64,9 @@ def usable_path(value) -> bool:
 
 
 def parse_session(text: str) -> tuple[dict, list[str]]:
-    """The session's ``{"path", "dirty", "recent"}`` with every value of the right type, and
-    what was ignored. Never raises."""
-    out: dict = {"path": None, "dirty": True, "recent": []}
+    """The session's ``{"path", "dirty", "recent", "zoom"}`` with every value of the right
+    type, and what was ignored. Never raises."""
+    out: dict = {"path": None, "dirty": True, "recent": [], "zoom": 1.0}
     try:
         data = json.loads(text)
     except RecursionError:
@@ -94,6 +94,11 @@ def parse_session(text: str) -> tuple[dict, list[str]]:
     if len(kept) != len(recent):
         notes.append(f"{len(recent) - len(kept)} unusable recent file(s)")
     out["recent"] = list(dict.fromkeys(kept))[:MAX_RECENT]
+    zoom = data.get("zoom", 1.0)
+    if isinstance(zoom, (int, float)) and not isinstance(zoom, bool) and 0.5 <= zoom <= 4:
+        out["zoom"] = float(zoom)
+    else:
+        notes.append("'zoom' is not a number from 0.5 to 4")
     return out, notes
 
 
@@ -123,6 +128,8 @@ class Session:
         text = self._exp.to_toml()
         session = {"path": str(self._path) if self._path else None,
                    "dirty": self.is_dirty(), "recent": self._recent}
+        if getattr(self, "zoom", None) is not None:  # the views' zoom (gui.presentation)
+            session["zoom"] = self.zoom.factor
         blob = json.dumps(session, indent=1)
         try:
             self.config_dir.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,11 @@
 """The 3-D view: the loss surface as a mesh (pyqtgraph.opengl) with the trajectories drawn on
-it; drag to rotate, wheel to zoom.
+it; drag to rotate, wheel to zoom (a hint above the view says so).
+
+It reads like a figure: labelled axes with tick values (θ₁, θ₂ as on the map; the height in
+the map's colour-bar units: log₁₀ of the loss where the map's colours are log-scaled, by the
+same rule, ``gui.map_view.surface_image``), the map's colour map on the mesh, and the
+trajectories drawn after the mesh without the depth test, each over a dark outline, so they
+stay visible wherever the surface rises in front of them.
 
 OpenGL is not always there (the offscreen platform, remote displays without drivers, PyOpenGL
 missing). ``opengl_status()`` finds out once; without OpenGL the widget shows a message saying
@@ -74,27 +80,27 @@ def opengl_status(force_check: bool = False) -> tuple[bool, str]:
 def height_field(surface, grid: int = GRID):
     """(xs (grid,), ys (grid,), z (grid, grid) indexed [ix, iy], transform) for the mesh.
 
-    z is the loss (log10 of L − Lmin + small for log-scaled surfaces), clipped at its 98th
-    percentile so one steep corner does not flatten the rest, and scaled so the mesh height is
-    HEIGHT_FRACTION of the larger view side. ``transform(loss (n,)) -> z (n,)`` maps losses
-    of trajectory points the same way.
+    The height is what the map's colours show (``surface_image``: the loss, or log₁₀ of it —
+    of L − shift when it is not positive — where the map's colours are log-scaled), clipped
+    at its 98th percentile so one steep corner does not flatten the rest, and scaled so the
+    mesh height is HEIGHT_FRACTION of the larger view side. ``transform(loss (n,)) -> z (n,)``
+    maps losses of trajectory points the same way; ``transform.axis`` is (lowest, highest
+    shown value in the map's units, mesh height, the units' label) for the height axis.
     """
+    from gui.map_view import surface_image
+
     x0, x1, y0, y1 = surface.view
     xs, ys = np.linspace(x0, x1, grid), np.linspace(y0, y1, grid)
-    gx, gy = np.meshgrid(xs, ys, indexing="ij")
-    with np.errstate(all="ignore"):
-        loss = np.asarray(surface.value(np.column_stack([gx.ravel(), gy.ravel()])), dtype=float)
-    finite = loss[np.isfinite(loss)]
-    lo = float(finite.min()) if len(finite) else 0.0
-    hi_raw = float(finite.max()) if len(finite) else 1.0
-    log = bool(surface.log_scale)
-    floor = max((hi_raw - lo) * 1e-3, 1e-12)  # keeps a narrow valley from spiking
+    zmap, _rect, log, label, shift = surface_image(surface, grid)
+    r = zmap.T  # rows = y on the map; the mesh is indexed [ix, iy]
 
     def raw(v):
         v = np.asarray(v, dtype=float)
-        return np.log10(np.maximum(v - lo, 0.0) + floor) if log else v
+        if not log:
+            return v
+        with np.errstate(all="ignore"):  # below the shift: the lowest value shown
+            return np.log10(np.where(v - shift > 0, v - shift, np.nan))
 
-    r = raw(loss)
     rf = r[np.isfinite(r)]
     rlo = float(rf.min()) if len(rf) else 0.0
     rhi = float(np.percentile(rf, 98)) if len(rf) else 1.0
@@ -102,12 +108,16 @@ def height_field(surface, grid: int = GRID):
         rhi = rlo + 1.0
     height = HEIGHT_FRACTION * max(x1 - x0, y1 - y0)
 
-    def transform(v):
+    def scale(r):
         with np.errstate(all="ignore"):
-            z = (np.clip(raw(v), rlo, rhi) - rlo) / (rhi - rlo) * height
+            z = (np.clip(r, rlo, rhi) - rlo) / (rhi - rlo) * height
         return np.where(np.isfinite(z), z, height)
 
-    return xs, ys, transform(loss).reshape(grid, grid), transform
+    def transform(v):
+        return scale(raw(v))
+
+    transform.axis = (rlo, rhi, height, label)
+    return xs, ys, scale(r), transform
 
 
 def path_points(surface, theta: np.ndarray, transform, max_points: int = MAX_PATH_POINTS
@@ -131,17 +141,55 @@ def path_points(surface, theta: np.ndarray, transform, max_points: int = MAX_PAT
 
 
 def _colors(z: np.ndarray) -> np.ndarray:
-    """(grid*grid, 4) RGBA per mesh vertex from the heights z (grid, grid), viridis."""
-    import pyqtgraph as pg
+    """(grid*grid, 4) RGBA per mesh vertex from the heights z (grid, grid), in the map's
+    colour map."""
+    from gui.map_view import surface_colormap
 
-    cmap = pg.colormap.get("viridis")
+    cmap = surface_colormap()
     t = (z - z.min()) / (np.ptp(z) or 1.0)
     return cmap.map(t.ravel(), mode="float").reshape(-1, 4)
 
 
+HINT = "Drag to rotate, wheel to zoom"
+AXIS_COLOR = (0.31, 0.31, 0.31, 1.0)  # as the map's axes (gui.plot_style.AXIS_COLOR)
+TEXT_COLOR = "#202020"
+TEXT_PT = 10.0        # axis titles and tick values at zoom 1
+PATH_WIDTH = 2.0      # px at zoom 1, over an outline of OUTLINE_WIDTH
+OUTLINE_WIDTH = 4.0
+OUTLINE_RGBA = (0.08, 0.08, 0.08, 0.75)
+
+
+def axis_ticks(lo: float, hi: float, most: int = 5) -> list[float]:
+    """Round values (1, 2 or 5 × 10^k apart) to label an axis from ``lo`` to ``hi``: at
+    most ``most``, none in the first tenth (where the axes meet and their labels would
+    overlap)."""
+    span = hi - lo
+    if not (span > 0 and np.isfinite(span)):
+        return [lo]
+    base = 10.0 ** np.floor(np.log10(span / most))
+    step = next(m * base for m in (1, 2, 5, 10) if span / (m * base) <= most)
+    first = np.ceil((lo + 0.1 * span) / step) * step
+    ticks = np.arange(first, hi + 1e-9 * span, step)
+    return [float(round(v / step) * step) for v in ticks] or [hi]
+
+
+def _tick_text(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def _over_everything(item, depth: int) -> None:
+    """Draw ``item`` after the mesh, without the depth test: nothing in front hides it."""
+    from OpenGL import GL
+
+    item.setGLOptions({GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
+                       "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)})
+    item.setDepthValue(depth)
+
+
 class Surface3DView(QWidget):
-    """The surface as a rotatable 3-D mesh with trajectories. ``available`` tells whether
-    OpenGL is in use; otherwise ``message`` (a QLabel) says why not."""
+    """The surface as a rotatable 3-D mesh with trajectories and labelled axes.
+    ``available`` tells whether OpenGL is in use; otherwise ``message`` (a QLabel) says why
+    not."""
 
     def __init__(self, surface=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -149,7 +197,12 @@ class Surface3DView(QWidget):
         self.surface = None
         self.view = None
         self.mesh = None
-        self.lines: list = []
+        self.lines: list = []     # one per run, drawn over ``outlines``
+        self.outlines: list = []
+        self.ends = None          # each run's current point
+        self.axis_items: list = []
+        self.texts: list = []     # the axes' GLTextItems
+        self._zoom = 1.0
         self._transform = None
         self._mesh_for = None  # the surface the mesh shows
         self._paths: tuple[list, list] = ([], [])
@@ -157,11 +210,17 @@ class Surface3DView(QWidget):
         self.job: Job | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
         self.message = QLabel(reason)
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setVisible(not self.available)
         lay.addWidget(self.message)
+        self.hint = QLabel(HINT)
+        self.hint.setStyleSheet(f"QLabel {{ color: {TEXT_COLOR}; background: white; "
+                                "padding: 3px 6px; font-size: 13px; }")  # grows with the zoom
+        self.hint.setVisible(self.available)
+        lay.addWidget(self.hint)
         if self.available:
             import pyqtgraph.opengl as gl
 
@@ -172,7 +231,7 @@ class Surface3DView(QWidget):
             fmt.setDepthBufferSize(24)  # without it the mesh's faces overdraw each other
             self.view.setFormat(fmt)
             self.view.setBackgroundColor(QColor("#ffffff"))
-            lay.addWidget(self.view)
+            lay.addWidget(self.view, 1)
         if surface is not None:
             self.set_surface(surface)
 
@@ -194,6 +253,25 @@ class Surface3DView(QWidget):
         if self.surface is not simulation.surface:
             self.set_surface(simulation.surface)
         self.set_trajectories([simulation.history(i).theta for i in range(simulation.n)], colors)
+
+    def set_zoom(self, factor: float) -> None:
+        """Axis text and path widths at their zoom-1 size × ``factor`` (``gui.zoom``)."""
+        self._zoom = f = float(factor)
+        for t in self.texts:
+            t.setData(font=self._font())
+        for line in self.lines:
+            line.setData(width=PATH_WIDTH * f)
+        for line in self.outlines:
+            line.setData(width=OUTLINE_WIDTH * f)
+        if self.ends is not None:
+            self.ends.setData(size=10 * f)
+
+    def _font(self):
+        from PySide6.QtGui import QFont
+
+        font = QFont()
+        font.setPointSizeF(TEXT_PT * self._zoom)
+        return font
 
     @property
     def busy(self) -> bool:
@@ -230,7 +308,8 @@ class Surface3DView(QWidget):
             self._request()
 
     def _apply(self, surface, field, pos: list, colors: list) -> None:
-        """Draw the job's result (GUI thread)."""
+        """Draw the job's result (GUI thread): each path over a dark outline, after the mesh
+        and without the depth test, and a dot at its newest point."""
         if surface is not self.surface:
             return  # a newer surface is on its way
         if field is not None:
@@ -241,17 +320,33 @@ class Surface3DView(QWidget):
 
         while len(self.lines) > len(pos):
             self.view.removeItem(self.lines.pop())
+            self.view.removeItem(self.outlines.pop())
+        rgba = []
         for i, (p, color) in enumerate(zip(pos, colors)):
             c = QColor(color)
-            rgba = (c.redF(), c.greenF(), c.blueF(), 1.0)
+            rgba.append((c.redF(), c.greenF(), c.blueF(), 1.0))
             if i < len(self.lines):
-                self.lines[i].setData(pos=p, color=rgba)
-            else:
-                line = gl.GLLinePlotItem(pos=p, color=rgba, width=2.0, antialias=True,
-                                         mode="line_strip")
-                line.setGLOptions("translucent")
-                self.view.addItem(line)
-                self.lines.append(line)
+                self.outlines[i].setData(pos=p)
+                self.lines[i].setData(pos=p, color=rgba[-1])
+                continue
+            outline = gl.GLLinePlotItem(pos=p, color=OUTLINE_RGBA, width=OUTLINE_WIDTH
+                                        * self._zoom, antialias=False, mode="line_strip")
+            line = gl.GLLinePlotItem(pos=p, color=rgba[-1], width=PATH_WIDTH * self._zoom,
+                                     antialias=False, mode="line_strip")
+            _over_everything(outline, 10)
+            _over_everything(line, 11)
+            self.view.addItem(outline)
+            self.view.addItem(line)
+            self.outlines.append(outline)
+            self.lines.append(line)
+        ends = np.array([p[-1] for p in pos]) if pos else np.zeros((0, 3))
+        if self.ends is None:
+            self.ends = gl.GLScatterPlotItem(pos=ends, color=np.array(rgba or [(0, 0, 0, 1)]),
+                                             size=10 * self._zoom, pxMode=True)
+            _over_everything(self.ends, 12)
+            self.view.addItem(self.ends)
+        else:
+            self.ends.setData(pos=ends, color=np.array(rgba or [(0, 0, 0, 1)]))
 
     def _show_mesh(self, surface, field) -> None:
         import pyqtgraph.opengl as gl
@@ -259,16 +354,56 @@ class Surface3DView(QWidget):
 
         xs, ys, z, self._transform = field
         self._mesh_for = surface
-        for item in [self.mesh] + self.lines:
+        for item in [self.mesh, self.ends] + self.lines + self.outlines + self.axis_items:
             if item is not None:
                 self.view.removeItem(item)
-        self.lines = []
+        self.lines, self.outlines, self.axis_items, self.texts, self.ends = [], [], [], [], None
         self.mesh = gl.GLSurfacePlotItem(x=xs, y=ys, z=z, colors=_colors(z), shader=None,
                                          smooth=False, drawEdges=False)
         self.mesh.setGLOptions("opaque")
         self.view.addItem(self.mesh)
+        self._draw_axes(surface, self._transform.axis)
         x0, x1, y0, y1 = surface.view
         size = max(x1 - x0, y1 - y0)
         self.view.setCameraPosition(pos=Vector((x0 + x1) / 2, (y0 + y1) / 2,
                                                HEIGHT_FRACTION * size / 3),
-                                    distance=2.2 * size, elevation=32, azimuth=-60)
+                                    distance=1.9 * size, elevation=28, azimuth=-60)
+
+    def _draw_axes(self, surface, axis) -> None:
+        """θ₁ along the front edge, θ₂ along the right edge (as seen at first) and the height
+        at the front-left corner, each with three tick values and a title."""
+        import pyqtgraph.opengl as gl
+
+        x0, x1, y0, y1 = surface.view
+        lo, hi, height, zlabel = axis
+        side = max(x1 - x0, y1 - y0)
+        gap = 0.06 * side
+        xn, yn = getattr(surface, "axis_names", ("θ₁", "θ₂"))
+        segs = [(x0, y0, 0), (x1, y0, 0), (x1, y0, 0), (x1, y1, 0), (x0, y0, 0), (x0, y0, height),
+                (x0, y1, 0), (x1, y1, 0), (x0, y0, 0), (x0, y1, 0)]
+        ticks = []
+        texts = []
+        for v in axis_ticks(x0, x1):
+            ticks += [(v, y0, 0), (v, y0 - gap / 3, 0)]
+            texts.append(((v, y0 - gap, 0), _tick_text(v)))
+        for v in axis_ticks(y0, y1):
+            ticks += [(x1, v, 0), (x1 + gap / 3, v, 0)]
+            texts.append(((x1 + gap, v, 0), _tick_text(v)))
+        for v in axis_ticks(lo, hi):
+            h = (v - lo) / (hi - lo) * height
+            ticks += [(x0, y0, h), (x0 - gap / 3, y0 - gap / 3, h)]
+            texts.append(((x0 - gap, y0 - gap, h), _tick_text(v)))
+        texts += [(((x0 + x1) / 2, y0 - 2.6 * gap, 0), xn),
+                  ((x1 + 2.6 * gap, (y0 + y1) / 2, 0), yn),
+                  ((x0 - gap, y0 - gap, height * 1.12), zlabel)]
+        lines = gl.GLLinePlotItem(pos=np.array(segs + ticks, dtype=float), color=AXIS_COLOR,
+                                  width=1.0, mode="lines", antialias=True)
+        lines.setGLOptions("translucent")
+        self.view.addItem(lines)
+        self.axis_items.append(lines)
+        for pos, text in texts:
+            item = gl.GLTextItem(pos=np.array(pos, dtype=float), text=text,
+                                 color=QColor(TEXT_COLOR), font=self._font())
+            self.view.addItem(item)
+            self.axis_items.append(item)
+            self.texts.append(item)
