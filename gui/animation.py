@@ -118,12 +118,18 @@ class _GifWriter:
         self.frames: list = []
         self.palette = None
 
-    def prepare(self, rgb: np.ndarray) -> None:
-        """Take the palette from ``rgb``, the last frame: it holds every path's colour."""
+    def prepare(self, rgb: np.ndarray, colors=()) -> None:
+        """Take the palette from ``rgb``, the last frame, with a band of every run's exact
+        colour added, so each run keeps its colour however few pixels it covers."""
         from PIL import Image
 
-        self.palette = Image.fromarray(rgb, "RGB").quantize(colors=GIF_COLORS,
-                                                            method=Image.Quantize.MEDIANCUT)
+        if colors:
+            band = np.repeat(np.array([_rgb(c) for c in colors], dtype=np.uint8),
+                             max(1, rgb.shape[1] // len(colors)), axis=0)[: rgb.shape[1]]
+            band = np.broadcast_to(band[None, :, :], (max(8, rgb.shape[0] // 10),) + band.shape)
+            rgb = np.concatenate([rgb[:, : band.shape[1]], band], axis=0)
+        self.palette = Image.fromarray(np.ascontiguousarray(rgb), "RGB").quantize(
+            colors=GIF_COLORS, method=Image.Quantize.MEDIANCUT)
 
     def append(self, rgb: np.ndarray) -> None:
         from PIL import Image
@@ -152,7 +158,7 @@ class _Mp4Writer:
                                          codec="libx264", pixelformat="yuv420p", quality=8,
                                          macro_block_size=2, ffmpeg_log_level="error")
 
-    def prepare(self, rgb: np.ndarray) -> None:
+    def prepare(self, rgb: np.ndarray, colors=()) -> None:
         pass
 
     def append(self, rgb: np.ndarray) -> None:
@@ -166,6 +172,11 @@ class _Mp4Writer:
             self.writer.close()
         except Exception:  # noqa: BLE001 (the partial file is removed anyway)
             pass
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    h = color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
 def _writer(path: str, fps: int):
@@ -206,7 +217,7 @@ class RaceCanvas:
         row.addWidget(self.map_view, 5)
         self.map_view.set_surface(sim.surface)
         enabled = [i for i, r in enumerate(exp.runs) if r.enabled]
-        colors = [run_color(i, exp.runs[i].color) for i in enabled]
+        colors = self.colors = [run_color(i, exp.runs[i].color) for i in enabled]
         self.map_view.set_runs([r.label for r in sim.runs], colors, [r.start for r in sim.runs])
         for t in self.map_view.starts:
             t.movable = False
@@ -303,7 +314,7 @@ def render_animation(exp, out: str | Path, settings: AnimationSettings,
         with atomic_path(out) as tmp:
             writer = _writer(str(tmp), settings.fps)
             try:
-                writer.prepare(canvas.frame(last, last))
+                writer.prepare(canvas.frame(last, last), canvas.colors)
                 for i, step in enumerate(steps):
                     writer.append(canvas.frame(int(step), last))
                     if progress is not None and progress(i + 1, len(steps)) is False:

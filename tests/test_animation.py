@@ -203,3 +203,18 @@ def test_full_layout_of_a_data_surface_draws_each_runs_model(qapp):
         assert np.allclose(line[:, 1], theta[0] * xs + theta[1], rtol=1e-12)  # ŷ = w·x + b
     finally:
         canvas.close()
+
+
+def test_gif_palette_keeps_every_run_colour_exactly(qapp, tmp_path):
+    from PIL import Image
+
+    from gui.colors import run_color
+
+    out = tmp_path / "race.gif"
+    render_animation(loads(QUAD), out, AnimationSettings(size=(320, 200), steps_per_frame=20))
+    with Image.open(out) as im:
+        pal = np.array(im.getpalette()[: 3 * 256]).reshape(-1, 3)
+    for i in range(2):
+        c = run_color(i).lstrip("#")
+        rgb = [int(c[k:k + 2], 16) for k in (0, 2, 4)]
+        assert (pal == rgb).all(axis=1).any(), run_color(i)
