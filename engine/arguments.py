@@ -33,3 +33,14 @@ def count(low: int, high: int):
 
     parse.__name__ = "count"
     return parse
+
+
+def parse_pair(text: str) -> tuple[int, int] | None:
+    """'WxH' (also 'W×H', any case) as two whole numbers, e.g. a grid or an image size; None
+    when the text is not that (the caller names the option in its message)."""
+    parts = str(text).lower().replace("×", "x").split("x")
+    try:
+        w, h = (int(p) for p in parts)
+    except ValueError:
+        return None
+    return w, h

@@ -91,12 +91,12 @@ def parse_range(text: str, option: str) -> tuple[float, float, bool]:
 
 
 def parse_grid(text: str) -> tuple[int, int]:
-    parts = text.lower().replace("×", "x").split("x")
-    try:
-        w, h = (int(p) for p in parts)
-    except ValueError:
-        raise AtlasError(f"--grid: expected WxH such as 128x128, got {text!r}") from None
-    return w, h
+    from engine.arguments import parse_pair
+
+    pair = parse_pair(text)
+    if pair is None:
+        raise AtlasError(f"--grid: expected WxH such as 128x128, got {text!r}")
+    return pair
 
 
 @dataclass(frozen=True)

@@ -67,12 +67,12 @@ class AnimationSettings:
 
 def parse_size(text: str) -> tuple[int, int]:
     """'1280x720' → (1280, 720); AnimationError naming the problem otherwise."""
-    parts = text.lower().replace("×", "x").split("x")
-    try:
-        w, h = (int(p) for p in parts)
-    except ValueError:
-        raise AnimationError(f"--size: expected WIDTHxHEIGHT such as 1280x720, got {text!r}") from None
-    return w, h
+    from engine.arguments import parse_pair
+
+    pair = parse_pair(text)
+    if pair is None:
+        raise AnimationError(f"--size: expected WIDTHxHEIGHT such as 1280x720, got {text!r}")
+    return pair
 
 
 def check_settings(settings: AnimationSettings, out: str | Path, max_step: int) -> int:
