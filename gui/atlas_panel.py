@@ -72,6 +72,13 @@ class AtlasPanel(QWidget):
         grid.addWidget(self.grid_box, 2, 1)
         grid.addWidget(QLabel("Steps:"), 2, 2)
         grid.addWidget(self.steps, 2, 3)
+        self.radius = QLineEdit()
+        self.radius.setPlaceholderText("1e-3 × the view's width")
+        self.radius.setToolTip("A final point this close to a minimum counts as reaching it "
+                               "(the basin outcome); empty: 1e-3 of the view's width")
+        self._radius_label = QLabel("Basin radius:")
+        grid.addWidget(self._radius_label, 5, 0)
+        grid.addWidget(self.radius, 5, 1, 1, 3)
         self.axes: dict[str, tuple[QComboBox, QLineEdit, QLineEdit, QCheckBox]] = {}
         for row, name in ((3, "x"), (4, "y")):
             box, lo, hi, log = QComboBox(), QLineEdit(), QLineEdit(), QCheckBox("log")
@@ -189,6 +196,12 @@ class AtlasPanel(QWidget):
             raise AtlasError("the experiment has no run to map")
         kw = dict(run=run, width=w, height=h, outcome=self.outcome.currentData(),
                   steps=self.steps.value())
+        text = self.radius.text().strip()
+        if text:
+            try:
+                kw["basin_radius"] = float(text)
+            except ValueError:
+                raise AtlasError(f"basin radius: must be a number > 0, got {text!r}") from None
         if self.mode.currentData() == "start":
             return AtlasConfig(view=tuple(float(v) for v in view), **kw)
         axes = []

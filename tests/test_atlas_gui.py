@@ -143,3 +143,18 @@ def test_the_event_loop_stays_free_while_computing(qtbot, make_window):
         qtbot.mouseClick(tools.panel.compute, Qt.MouseButton.LeftButton)
     timer.stop()
     assert len(ticks) >= 5  # the GUI thread kept running its timers during the computation
+
+
+def test_the_basin_radius_is_an_option(qtbot, make_window):
+    win = make_window(HIM)
+    tools = win.atlas_tools
+    tools.panel.radius.setText("0.5")
+    cfg = tools.panel.config((-5.5, 5.5, -5.5, 5.5))
+    assert cfg.basin_radius == 0.5
+    tools.panel.radius.setText("wide")
+    win.tabs.setCurrentIndex(tools.tab)
+    qtbot.mouseClick(tools.panel.compute, Qt.MouseButton.LeftButton)
+    assert not tools.worker.running and "basin radius" in tools.panel.readout.text()
+    tools.panel.radius.setText("-1")
+    qtbot.mouseClick(tools.panel.compute, Qt.MouseButton.LeftButton)
+    assert not tools.worker.running and "--basin-radius" in tools.panel.readout.text()
