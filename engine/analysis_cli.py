@@ -237,13 +237,14 @@ def sweep_config_from_args(exp, surface, args):
                       DEFAULT_TOL if args.tol is None else args.tol,
                       schedule=same[0].schedule if same else CONSTANT,
                       gradient_noise=exp.gradient_noise, seed=exp.seed)
+    try:  # the work a sweep may ask for, before its other checks
+        limits.check_run_steps(cfg.count, cfg.steps, "rates")
+    except ValueError as exc:
+        raise ExperimentError(str(exc), "--count × --steps") from None
     try:
         cfg.validate()
     except ValueError as exc:
-        text = str(exc)
-        if text.startswith("count × steps: "):  # the work a sweep may ask for
-            raise ExperimentError(text.split(": ", 1)[1], "--count × --steps") from None
-        raise ExperimentError(text, "--set") from None
+        raise ExperimentError(str(exc), "--set") from None
     try:  # every rate keeps a summary only (the sweep runs record-free)
         limits.check_record_memory(cfg.count, cfg.steps, recorded=False)  # summaries only
     except ValueError as exc:

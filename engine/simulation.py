@@ -28,6 +28,7 @@ import numpy as np
 
 from engine import streams
 from engine.fused import FusedPlan, fused_groups
+from engine.limits import check_record_memory
 from engine.optimizers import OPTIMIZERS, Context, Hyper
 from engine.runs import (CONVERGED, DIVERGED, FINISHED, RUNNING, RunHistory,  # noqa: F401
                          RunSpec, Summary, Tolerance)
@@ -212,13 +213,8 @@ class Simulation:
     def run_to(self, steps: int) -> None:
         """Advance until ``steps`` updates are done (or every run has stopped)."""
         if steps > self.step:
-            # memory limit: engine/limits.py (refuses at once, naming the bytes needed)
-            try:
-                from engine.limits import check_record_memory
-            except ImportError:
-                pass
-            else:
-                check_record_memory(self.n, steps, recorded=self.record)
+            # refused at once, naming the bytes needed, before anything is allocated
+            check_record_memory(self.n, steps, recorded=self.record)
             self.advance(steps - self.step)
 
     def history(self, i: int, upto: int | None = None) -> RunHistory:

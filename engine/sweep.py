@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
+from engine.limits import check_record_memory
 from engine.optimizers import OPTIMIZERS, optimizer_spec
 from engine.schedules import CONSTANT, Schedule
 from engine.simulation import CONVERGED, DIVERGED, RunSpec, Simulation, Tolerance
@@ -215,13 +216,8 @@ class Sweep:
                  loss_star: float | None = None):
         self.config = config.validate()
         self.surface = surface
-        # memory limit: engine/limits.py refuses at once, naming the bytes needed
-        try:
-            from engine.limits import check_record_memory
-        except ImportError:
-            pass
-        else:
-            check_record_memory(config.count, config.steps, recorded=False)
+        # refused at once, naming the bytes needed, before anything is allocated
+        check_record_memory(config.count, config.steps, recorded=False)
         self.loss_star = lowest_minimum_loss(surface) if loss_star is None else float(loss_star)
         self.simulation = Simulation(surface, config.run_specs(surface), seed=config.seed,
                                      tolerance=tolerance, record=False,

@@ -26,6 +26,8 @@ from typing import Callable
 
 import numpy as np
 
+from gui.colors import hex_rgb
+
 FORMATS = (".gif", ".mp4")
 LAYOUTS = ("map", "full")
 MIN_SIZE, MAX_SIZE = (160, 90), (3840, 2160)
@@ -124,7 +126,7 @@ class _GifWriter:
         from PIL import Image
 
         if colors:
-            band = np.repeat(np.array([_rgb(c) for c in colors], dtype=np.uint8),
+            band = np.repeat(np.array([hex_rgb(c) for c in colors], dtype=np.uint8),
                              max(1, rgb.shape[1] // len(colors)), axis=0)[: rgb.shape[1]]
             band = np.broadcast_to(band[None, :, :], (max(8, rgb.shape[0] // 10),) + band.shape)
             rgb = np.concatenate([rgb[:, : band.shape[1]], band], axis=0)
@@ -173,10 +175,6 @@ class _Mp4Writer:
         except Exception:  # noqa: BLE001 (the partial file is removed anyway)
             pass
 
-
-def _rgb(color: str) -> tuple[int, int, int]:
-    h = color.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
 def _writer(path: str, fps: int):

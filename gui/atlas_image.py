@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gui.colors import hex_rgb
+
 #: basins: a qualitative palette (Paul Tol's "muted"), unlike the runs' and the surface's
 BASIN_COLORS = ("#88ccee", "#cc6677", "#ddcc77", "#117733", "#332288", "#aa4499", "#44aa99",
                 "#999933", "#882255", "#661100")
@@ -33,10 +35,6 @@ class AtlasColors:
     label: str
 
 
-def _rgb(hex_color: str) -> tuple[int, int, int]:
-    h = hex_color.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
-
 
 def atlas_colors(result, outcome: str | None = None) -> AtlasColors:
     import pyqtgraph as pg
@@ -45,7 +43,7 @@ def atlas_colors(result, outcome: str | None = None) -> AtlasColors:
     h, w = result.status.shape
     rgba = np.zeros((h, w, 4), dtype=np.uint8)
     rgba[..., 3] = 255
-    rgba[..., :3] = _rgb(NONE_COLOR)
+    rgba[..., :3] = hex_rgb(NONE_COLOR)
     done = np.zeros(h * w, dtype=bool)
     done[:result.done] = True
     done = done.reshape(h, w)
@@ -58,7 +56,7 @@ def atlas_colors(result, outcome: str | None = None) -> AtlasColors:
                 continue
             color = BASIN_COLORS[len(legend) % len(BASIN_COLORS)]
             cells = (result.basin == k) & done
-            rgba[cells, :3] = _rgb(color)
+            rgba[cells, :3] = hex_rgb(color)
             legend.append((color, f"minimum {k} at ({cp.x:.3g}, {cp.y:.3g})"))
         legend.append((NONE_COLOR, "no minimum reached"))
     else:
@@ -92,7 +90,7 @@ def atlas_colors(result, outcome: str | None = None) -> AtlasColors:
             rgba[ok, :3] = lut[idx]
         else:
             levels = (0.0, 1.0)
-    rgba[diverged, :3] = _rgb(DIVERGED_COLOR)
+    rgba[diverged, :3] = hex_rgb(DIVERGED_COLOR)
     legend.append((DIVERGED_COLOR, "diverged"))
     rgba[~done, 3] = 0  # cells not computed yet stay transparent
     return AtlasColors(rgba, legend, levels, label)

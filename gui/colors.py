@@ -36,3 +36,9 @@ def free_color(used) -> str:
         if c not in taken:
             return c
     return min(PALETTE, key=taken.count)
+
+
+def hex_rgb(color: str) -> tuple[int, int, int]:
+    """'#rrggbb' → (r, g, b) as 0..255 integers."""
+    h = color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
