@@ -433,6 +433,17 @@ def parse_atlas_table(table: Any, labels: list[str]) -> dict[str, Any] | None:
                     list: "two whole numbers [W, H]"}[kind]
             raise ExperimentError(f"must be {want}, got {value!r}", f"atlas.{key}")
         out[key] = value
+    # counts within their limits now, so a file that loads can always be shown
+    if "steps" in out and not 1 <= out["steps"] <= limits.MAX_STEPS:
+        raise ExperimentError(f"must be from 1 to {limits.MAX_STEPS:,}, got {out['steps']}",
+                              "atlas.steps")
+    if "grid" in out and not all(2 <= v <= 1024 for v in out["grid"]):
+        raise ExperimentError(f"each side must be from 2 to 1024, got {out['grid']}",
+                              "atlas.grid")
+    if "basin_radius" in out and not (math.isfinite(out["basin_radius"])
+                                      and out["basin_radius"] > 0):
+        raise ExperimentError(f"must be a number > 0, got {out['basin_radius']!r}",
+                              "atlas.basin_radius")
     if "run" in out and out["run"] not in labels:
         raise ExperimentError(f"no run labelled {out['run']!r}; runs: {', '.join(labels)}",
                               "atlas.run")

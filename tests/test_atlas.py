@@ -248,3 +248,14 @@ def test_cli_refuses_to_overwrite_the_experiment(tmp_path):
     r = _cli(str(f), "--csv", str(f))
     assert r.returncode == 2 and "experiment file itself" in r.stderr
     assert f.read_text() == HIMMELBLAU
+
+
+@pytest.mark.parametrize("line, key", [
+    ("steps = 1000000000000000", "atlas.steps"),
+    ("grid = [0, 5000]", "atlas.grid"),
+    ("basin_radius = -1.0", "atlas.basin_radius"),
+    ("basin_radius = nan", "atlas.basin_radius"),
+])
+def test_atlas_table_counts_are_bounded_when_the_file_loads(line, key):
+    with pytest.raises(ExperimentError, match=key):
+        loads(HIMMELBLAU + f"\n[atlas]\n{line}\n")
