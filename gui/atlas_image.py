@@ -234,7 +234,7 @@ def draw_atlas(plot, result, surface, title: str = "", legend=None) -> list:
                                     pen=pg.mkPen("#555555"))
         legend.addItem(swatch, text)
     if c.over_starts:
-        from gui.map_view import contour_segments, surface_image
+        from gui.surface_layer import contour_segments, surface_image
 
         z, rect, *_ = surface_image(surface)
         x0, x1, y0, y1 = surface.view

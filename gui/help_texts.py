@@ -43,6 +43,7 @@ SHORTCUTS_HTML = """<h3>Keyboard shortcuts</h3><table cellpadding=3>
 <tr><td><b>Ctrl+K</b></td><td>Clear the point analysis</td></tr>
 <tr><td><b>Ctrl+Shift+A / Ctrl+D / Delete</b></td><td>Add a run / duplicate it / remove the selected runs</td></tr>
 <tr><td><b>Mouse wheel / drag</b></td><td>Zoom / pan the map and plots</td></tr>
+<tr><td><b>Double-click a plot</b></td><td>Fit the plot to its curves again (after a pan or zoom)</td></tr>
 <tr><td><b>F11</b> / <b>Esc</b></td><td>Presentation mode: full screen, map and plots only / leave it (the panels come back as they were)</td></tr>
 <tr><td><b>Ctrl+= / Ctrl+− / Ctrl+0</b></td><td>Zoom every view (fonts, lines, markers, legends) in / out / back to 100 %</td></tr>
 </table>
@@ -68,4 +69,6 @@ really gets. Where a direction is steep, σ is large and its effective rate smal
 flat direction σ is small and the step grows. That is how one η serves both the steep walls
 and the flat floor of a valley.</p>
 <p>The dashed vertical line is the step shown on the map; click or drag the timeline to move
-it. The line above the plots names each run in its colour.</p>"""
+it. The line above the plots names each run in its colour. While the runs play, the axes
+move in steps so the curves hold still: the step axis grows to 1.25 × the newest step when
+the runs reach its end, the value axes by half decades.</p>"""

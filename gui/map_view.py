@@ -26,121 +26,25 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
+from gui.fast_curve import ensure_pixmap_cache
+from gui.path_canvas import PathCanvas, PathLine
 from gui.plot_style import TEXT_COLOR, dark_axis, dark_text
+from gui.surface_layer import (UNDEFINED_COLOR, UNDEFINED_FILL, contour_segments,
+                                surface_colormap, surface_image, undefined_brush)
 from gui.zoom import pt, zoom_axis
 
-GRID = 240            # samples per axis of the filled surface image
 N_CONTOURS = 14       # contour lines
 MAX_DRAWN_POINTS = 3000  # per trajectory on the map, after thinning
 DRAWN_RESOLUTION = 600   # a drawn point every 1/600 of the view: about a 2 px line's width
-SPANS_DECADES = 100.0  # loss ratio (range / lower decile) above which colours are log-scaled
-UNDEFINED_COLOR = "#7a7a7a"  # hatching of the cells where the loss is undefined
-UNDEFINED_FILL = "#e4e4e4"   # under the hatching
 UNDEFINED_LABEL = "undefined (no finite loss)"
 LEGEND_COLUMNS = 3  # at most; fewer when the map is narrow (``_fit_legend``)
 PATH_WIDTH = 2.0     # px at zoom 1: a trajectory
 HALO_WIDTH = 4.0     # px at zoom 1: the dark outline under it (1 px each side)
 # opaque: Qt then draws the wide pen as separate segments, much faster than a stroked path
 HALO_COLOR = (38, 38, 38, 255)  # stands out on the light colour map, and frames every run colour
-LIGHTEN = 0.35       # the map's colours are viridis mixed with this much white (see docs)
 LEGEND_PT = 9.0
 MARKER_SIZES = {"minima": 15, "saddles": 11, "maxima": 11, "curves": 4, "current": 9}
 START_SIZE = 13
-
-
-def surface_colormap(lighten: float = LIGHTEN) -> pg.ColorMap:
-    """viridis mixed with ``lighten`` of white: the surface stays readable (the same order of
-    lightness) while the saturated run colours, each in a dark outline, stand out on it."""
-    base = pg.colormap.get("viridis")
-    pos, colors = base.getStops(mode="float")
-    light = np.array(colors, dtype=float)
-    light[:, :3] = light[:, :3] * (1.0 - lighten) + lighten
-    return pg.ColorMap(pos, np.round(light * 255).astype(np.ubyte))
-
-
-def undefined_brush() -> QBrush:
-    """Grey diagonal hatching: where the formula has no finite value."""
-    return QBrush(QColor(UNDEFINED_COLOR), Qt.BrushStyle.BDiagPattern)
-
-
-def surface_image(surface, grid: int = GRID):
-    """Sample ``surface`` on its view. Returns (z (grid, grid) row-major with rows = y,
-    rect (x0, y0, w, h), log_scaled, label, shift) where z = log10(L − shift) or L.
-
-    Where the loss is not a finite number (the formula is undefined there, e.g. x < 0 in
-    log(x), or infinite) z is nan: the map paints those cells as "undefined", never as a
-    colour of the scale."""
-    x0, x1, y0, y1 = surface.view
-    xs = np.linspace(x0, x1, grid)
-    ys = np.linspace(y0, y1, grid)
-    gx, gy = np.meshgrid(xs, ys)
-    with np.errstate(all="ignore"):
-        loss = np.asarray(surface.value(np.column_stack([gx.ravel(), gy.ravel()])),
-                          dtype=float).reshape(grid, grid)
-    finite = np.isfinite(loss)
-    dx = (x1 - x0) / (grid - 1)
-    dy = (y1 - y0) / (grid - 1)
-    rect = (x0 - dx / 2, y0 - dy / 2, (x1 - x0) + dx, (y1 - y0) + dy)
-    if not finite.any():
-        return np.full_like(loss, np.nan), rect, False, "loss", 0.0
-    lo, hi = float(loss[finite].min()), float(loss[finite].max())
-    span = hi - lo
-    low_decile = float(np.percentile(loss[finite] - lo, 10)) if span > 0 else 0.0
-    log = bool(getattr(surface, "log_scale", False)) or (
-        span > 0 and span / max(low_decile, 1e-300) > SPANS_DECADES)
-    shift = 0.0
-    with np.errstate(all="ignore"):
-        if log and span > 0:
-            if lo > 0:
-                z = np.log10(loss)
-                label = "log₁₀ loss"
-            else:
-                shift = lo - max(span * 1e-6, 1e-12)
-                z = np.log10(loss - shift)
-                label = f"log₁₀(loss − {shift:.3g})"
-        else:
-            log = False
-            z = loss.copy()
-            label = "loss"
-    z[~finite] = np.nan
-    return z, rect, log, label, shift
-
-
-def contour_segments(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, levels) -> np.ndarray:
-    """Contour lines of ``z`` (ny, nx), sampled at x = xs (nx,), y = ys (ny,), by marching
-    squares: (2k, 2) points, each consecutive pair one straight segment."""
-    out = []
-    for c in levels:
-        above = z >= c
-        with np.errstate(all="ignore"):
-            th = (c - z[:, :-1]) / (z[:, 1:] - z[:, :-1])   # along x, (ny, nx-1)
-            tv = (c - z[:-1, :]) / (z[1:, :] - z[:-1, :])   # along y, (ny-1, nx)
-        hx = xs[:-1] + th * np.diff(xs)
-        vy = ys[:-1, None] + tv * np.diff(ys)[:, None]
-        h = above[:, :-1] != above[:, 1:]
-        v = above[:-1, :] != above[1:, :]
-        X, Y = np.meshgrid(xs, ys)
-        # edges of cell (i, j) in order bottom, right, top, left: (4, ny-1, nx-1)
-        mask = np.stack([h[:-1], v[:, 1:], h[1:], v[:, :-1]])
-        ex = np.stack([hx[:-1], X[:-1, 1:], hx[1:], X[:-1, :-1]])
-        ey = np.stack([Y[:-1, :-1], vy[:, 1:], Y[1:, :-1], vy[:, :-1]])
-        count = mask.sum(axis=0)
-        order = np.argsort(~mask, axis=0, kind="stable")
-        for a, b, cells in ((0, 1, count >= 2), (2, 3, count == 4)):
-            if not cells.any():
-                continue
-            ia = np.take_along_axis(order, np.full((1,) + order.shape[1:], a), 0)[0][cells]
-            ib = np.take_along_axis(order, np.full((1,) + order.shape[1:], b), 0)[0][cells]
-            ii, jj = np.nonzero(cells)
-            seg = np.empty((len(ii) * 2, 2))
-            seg[0::2, 0], seg[0::2, 1] = ex[ia, ii, jj], ey[ia, ii, jj]
-            seg[1::2, 0], seg[1::2, 1] = ex[ib, ii, jj], ey[ib, ii, jj]
-            out.append(seg)
-    if not out:
-        return np.zeros((0, 2))
-    seg = np.concatenate(out)
-    ok = np.isfinite(seg).all(axis=1).reshape(-1, 2).all(axis=1)  # both ends defined
-    return seg[np.repeat(ok, 2)]
 
 
 def thin_indices(theta: np.ndarray, pixel: float, max_points: int = MAX_DRAWN_POINTS
@@ -181,6 +85,7 @@ class MapView(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        ensure_pixmap_cache()  # the surface layer and the paths are drawn from pixmaps
         self.surface = None
         self.plot = pg.PlotWidget(self, background="w")
         self.plot_item: pg.PlotItem = self.plot.getPlotItem()
@@ -253,14 +158,20 @@ class MapView(QWidget):
         self._legend_keys = [("minimum", self.minima), ("saddle", self.saddles),
                              ("maximum", self.maxima), ("curve of critical points", self.curves)]
         self._extra_keys: list[tuple[str, object]] = []  # (text, item): e.g. "undefined"
-        self.paths: list[pg.PlotDataItem] = []
-        self.halos: list[pg.PlotDataItem] = []  # each path's dark outline, drawn beneath it
+        # the runs' paths, each over a dark outline (its halo), on one image (path_canvas.py)
+        self.path_canvas = PathCanvas()
+        self.path_canvas.setZValue(10)
+        self.plot_item.addItem(self.path_canvas, ignoreBounds=True)
+        self.paths: list[PathLine] = []
+        self.halos: list[PathLine] = []  # each path's dark outline, drawn beneath it
+        self._samples: list[pg.PlotDataItem] = []  # each path's legend sample
         self.starts: list[pg.TargetItem] = []
         self.current = pg.ScatterPlotItem(size=9, pen=pg.mkPen("k", width=1))
         self.current.setZValue(20)
         self.plot_item.addItem(self.current)
         self._overlays: list[pg.GraphicsObject] = []
         self._cache: list[tuple[int, np.ndarray]] = []
+        self._strayed: dict[int, tuple[int, float]] = {}
         self._pixel = 1.0
         self._colors: list[str] = []
         self._image_shift = 0.0
@@ -305,6 +216,7 @@ class MapView(QWidget):
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in self._cache]
         self._drawn = [None] * len(self._cache)
+        self._strayed = {}
 
     def mark_critical_points(self, points) -> None:
         """Mark ``points`` (each with x, y and kind "minimum" | "saddle" | "maximum") on the
@@ -380,24 +292,21 @@ class MapView(QWidget):
     def set_runs(self, labels: Sequence[str], colors: Sequence[str],
                  starts: Sequence[tuple[float, float]]) -> None:
         """One trajectory, start marker and legend entry per simulated run."""
-        for item in self.paths + self.halos + self.starts:
+        for item in self.starts:
             self.plot_item.removeItem(item)
         self.legend.clear()
+        self.path_canvas.clear()
         self.paths, self.halos, self.starts, self._colors = [], [], [], list(colors)
+        self._samples = []
         f = self._zoom
         for i, (label, color, start) in enumerate(zip(labels, colors, starts)):
-            halo = pg.PlotDataItem(pen=pg.mkPen(HALO_COLOR, width=HALO_WIDTH * f),
-                                   antialias=False)
-            halo.setZValue(9)
-            self.plot_item.addItem(halo)
-            self.halos.append(halo)
-            path = pg.PlotDataItem(pen=pg.mkPen(color, width=PATH_WIDTH * f), name=label)
-            path.setZValue(10)
-            self.plot_item.addItem(path)
-            for item in (halo, path):  # wide lines: drawn again only when the path changes
-                item.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            self.legend.addItem(path, html.escape(label))  # a legend label is rich text
-            self.paths.append(path)
+            self.halos.append(PathLine(self.path_canvas, "halo",
+                                       pg.mkPen(HALO_COLOR, width=HALO_WIDTH * f)))
+            pen = pg.mkPen(color, width=PATH_WIDTH * f)
+            self.paths.append(PathLine(self.path_canvas, "path", pen))
+            sample = pg.PlotDataItem(pen=pen, name=label)  # never shown on the map
+            self._samples.append(sample)
+            self.legend.addItem(sample, html.escape(label))  # a legend label is rich text
             target = pg.TargetItem(pos=start, size=START_SIZE * f, symbol="o", movable=True,
                                    pen=pg.mkPen("k", width=1), brush=pg.mkBrush(color),
                                    hoverBrush=pg.mkBrush("#ffffff"))
@@ -416,6 +325,7 @@ class MapView(QWidget):
         self.current.setData([], [])
         self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in labels]
         self._drawn: list[tuple[int, int] | None] = [None] * len(labels)  # (rows, end) drawn
+        self._strayed: dict[int, tuple[int, float]] = {}
         self._brushes = [pg.mkBrush(c) for c in colors]
         self._current_drawn = None
 
@@ -443,6 +353,9 @@ class MapView(QWidget):
                 continue
             end = len(theta) - 1 if upto is None else min(upto, len(theta) - 1)
             if self._drawn[i] != (len(theta), end) and not self._within_a_pixel(i, theta, end):
+                drawn = self._drawn[i]
+                # growing at its newest row: only new points are drawn (path_canvas.py)
+                live = drawn is not None and drawn[1] == drawn[0] - 1 and end == len(theta) - 1
                 idx = self._thinned(i, theta)
                 idx = idx[: np.searchsorted(idx, end, side="right")]
                 if not len(idx) or idx[-1] != end:
@@ -451,9 +364,10 @@ class MapView(QWidget):
                     stride = -(-len(idx) // MAX_DRAWN_POINTS)
                     idx = np.append(idx[:-1:stride], end)
                 pts = theta[idx]
-                self.paths[i].setData(pts[:, 0], pts[:, 1])
-                self.halos[i].setData(pts[:, 0], pts[:, 1])
+                self.halos[i].setData(pts[:, 0], pts[:, 1], live=live)
+                self.paths[i].setData(pts[:, 0], pts[:, 1], live=live)
                 self._drawn[i] = (len(theta), end)
+                self._strayed.pop(i, None)
             cur_x.append(theta[end, 0])
             cur_y.append(theta[end, 1])
             brushes.append(self._brushes[i])
@@ -463,12 +377,19 @@ class MapView(QWidget):
 
     def _within_a_pixel(self, i: int, theta: np.ndarray, end: int) -> bool:
         """While a run grows, its drawn path is kept until the new points stray a pixel
-        from the drawn end (the current-position marker is always exact)."""
+        from the drawn end (the current-position marker is always exact). The rows are
+        looked at once each: ``_strayed[i]`` is (rows checked, largest distance so far)."""
         drawn = self._drawn[i]
         if drawn is None or drawn[1] != drawn[0] - 1 or end != len(theta) - 1:
             return False
-        new = theta[drawn[1]:end + 1]
-        return bool(np.abs(new - theta[drawn[1]]).max() < self._pixel)
+        checked, far = self._strayed.get(i, (drawn[1], 0.0))
+        if checked < drawn[1]:
+            checked, far = drawn[1], 0.0
+        if end > checked:
+            new = theta[checked + 1:end + 1]
+            far = max(far, float(np.abs(new - theta[drawn[1]]).max()))
+            self._strayed[i] = (end, far)
+        return far < self._pixel
 
     # ------------------------------------------------------------------ zoom
     def set_zoom(self, factor: float) -> None:
@@ -489,10 +410,11 @@ class MapView(QWidget):
         for item in (self.minima, self.saddles, self.maxima, self.curves, self.current):
             item.setPen(pg.mkPen("k", width=f))
         self.contours.setPen(pg.mkPen(255, 255, 255, 120, width=f))
-        for path, halo in zip(self.paths, self.halos):
+        for path, halo, sample in zip(self.paths, self.halos, self._samples):
             pen = pg.mkPen(path.opts["pen"])
             pen.setWidthF(PATH_WIDTH * f)
             path.setPen(pen)
+            sample.setPen(pen)
             halo.setPen(pg.mkPen(HALO_COLOR, width=HALO_WIDTH * f))
         for target in self.starts:  # TargetItem has no setter for its size
             target.scale = START_SIZE * f

@@ -29,7 +29,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, \
     QWidget
 
-from gui.map_view import contour_segments
+from gui.surface_layer import contour_segments
 from surfaces.model import CLASSIFIER, LINE
 
 GRID = 90                 # inputs per axis on which a classifier's logit is contoured

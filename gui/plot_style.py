@@ -3,6 +3,8 @@ plot background (pyqtgraph's default light grey, #969696, has a contrast of 2.9:
 WCAG AA asks for at least 4.5:1)."""
 from __future__ import annotations
 
+from PySide6.QtWidgets import QGraphicsItem
+
 TEXT_COLOR = "#202020"   # contrast 16.1:1 on white
 AXIS_COLOR = "#505050"   # axis lines and ticks, 8.1:1 on white
 
@@ -10,18 +12,19 @@ AXIS_COLOR = "#505050"   # axis lines and ticks, 8.1:1 on white
 def dark_text(plot_item, sides=("left", "bottom")) -> None:
     """Give ``plot_item``'s axes on ``sides`` and its title dark text and axis lines."""
     for side in sides:
-        axis = plot_item.getAxis(side)
-        axis.setPen(AXIS_COLOR)
-        axis.setTextPen(TEXT_COLOR)
+        dark_axis(plot_item.getAxis(side))
     plot_item.titleLabel.opts["color"] = TEXT_COLOR  # kept by every later setTitle
     if plot_item.titleLabel.text:
         plot_item.titleLabel.setText(plot_item.titleLabel.text)
 
 
 def dark_axis(axis) -> None:
-    """The same for a lone axis (e.g. a colour bar's)."""
+    """The same for a lone axis (e.g. a colour bar's). The axis is also drawn from a pixmap
+    between changes: a frame that repaints the plot next to it does not lay out and draw
+    every tick label again."""
     axis.setPen(AXIS_COLOR)
     axis.setTextPen(TEXT_COLOR)
+    axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def _luminance(hex_color: str) -> float:

@@ -26,6 +26,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from gui.curve_layer import CurveCanvas, LayerCurve
+from gui.fast_curve import ensure_pixmap_cache
+from gui.log_series import LogSeries as _LogSeries, steps as _steps
+from gui.plot_range import SteadyRange
 from gui.plot_style import TEXT_COLOR, dark_text
 from gui.zoom import pt, zoom_axis
 
@@ -64,7 +68,6 @@ class DecadeAxis(pg.AxisItem):
         return [s if abs(v - round(v)) < 1e-9 else "" for v, s in zip(values, out)]
 
 
-BLOCK = 256  # steps per min/max block of a long curve's display envelope
 ENVELOPE_SPAN = 50_000  # beyond this many visible steps, long curves draw their envelope
 
 
@@ -75,90 +78,17 @@ RECORDED = "lowest loss recorded"
 BELOW_RECORDED = "just below the lowest loss recorded, while playing"
 
 
-class _LogSeries:
-    """log₁₀ of a growing recorded array minus ``offset``, extended incrementally:
-    ``update(values)`` with the full array (n,) returns a view of length n. Values − offset
-    ≤ 0 become nan (gaps), or ``floor`` when a floor > 0 is set (``set_offset``).
-
-    For display it also keeps, per block of BLOCK steps, the minimum and maximum (a peak
-    envelope, extended as blocks complete): ``display(n)`` gives 2 points per block plus the
-    raw tail, so a 100,000-step curve is drawn from ~800 points without losing a spike.
-    The recorded data (hover read-out, export) are never thinned.
-    """
-
-    def __init__(self):
-        self.buf = np.empty(0)
-        self.n = 0
-        self.env = np.empty((0, 2))  # (blocks, [min, max])
-        self.blocks = 0
-        self.offset = 0.0
-        self.floor = 0.0
-
-    def set_offset(self, offset: float, floor: float = 0.0) -> None:
-        """Show log₁₀(values − offset), differences below ``floor`` at the floor; a change
-        recomputes everything at the next ``update``."""
-        if (offset, floor) != (self.offset, self.floor):
-            self.offset, self.floor = float(offset), float(floor)
-            self.n = self.blocks = 0
-
-    def update(self, values: np.ndarray) -> np.ndarray:
-        n = len(values)
-        if n < self.n:
-            self.n = self.blocks = 0
-        if n > len(self.buf):
-            new = np.empty(max(n, 2 * len(self.buf), 1024))
-            new[: self.n] = self.buf[: self.n]
-            self.buf = new
-        if n > self.n:
-            with np.errstate(all="ignore"):
-                part = values[self.n:n] - self.offset if self.offset else values[self.n:n]
-                if self.floor > 0:
-                    part = np.fmax(part, self.floor, where=np.isfinite(part),
-                                   out=np.array(part, dtype=float))
-                part = np.log10(part)
-            part[~np.isfinite(part)] = np.nan
-            self.buf[self.n:n] = part
-            self.n = n
-        return self.buf[:n]
-
-    def display(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """(x, y) to draw the first n values at full view: the envelope, then the raw tail."""
-        done = n // BLOCK
-        if done > len(self.env):
-            new = np.empty((max(done, 2 * len(self.env)), 2))
-            new[: self.blocks] = self.env[: self.blocks]
-            self.env = new
-        if done > self.blocks:
-            part = self.buf[self.blocks * BLOCK:done * BLOCK].reshape(-1, BLOCK)
-            self.env[self.blocks:done, 0] = np.fmin.reduce(part, axis=1)
-            self.env[self.blocks:done, 1] = np.fmax.reduce(part, axis=1)
-            self.blocks = done
-        centers = np.arange(done) * BLOCK + (BLOCK - 1) / 2.0
-        x = np.concatenate([np.repeat(centers, 2), _steps(n)[done * BLOCK:]])
-        y = np.concatenate([self.env[:done].ravel(), self.buf[done * BLOCK:n]])
-        return x, y
-
-
-_STEPS = np.arange(0, dtype=float)
-
-
-def _steps(n: int) -> np.ndarray:
-    """0..n−1 as floats (a view of a shared, growing array)."""
-    global _STEPS
-    if n > len(_STEPS):
-        _STEPS = np.arange(max(n, 2 * len(_STEPS)), dtype=float)
-    return _STEPS[:n]
-
-
 class RunPlots(QWidget):
     """The four step plots. ``update_frame(histories, upto)`` redraws from run histories
     (engine.simulation.RunHistory or anything with loss/grad_norm/sigma/lr/eff_lr arrays)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        ensure_pixmap_cache()
         self.layout_widget = pg.GraphicsLayoutWidget(self)
         self.layout_widget.setBackground("w")
-        self.readout = QLabel("Hover over a plot to read the values at a step.", self)
+        self.readout = QLabel("Hover over a plot to read the values at a step; drag or scroll "
+                              "to pan and zoom, double-click to fit.", self)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setWordWrap(True)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -179,6 +109,8 @@ class RunPlots(QWidget):
         lay.addWidget(self.readout)
         self.plots: dict[str, pg.PlotItem] = {}
         self.cursors: dict[str, pg.InfiniteLine] = {}
+        # per plot, the image its curves are drawn on (gui/curve_layer.py)
+        self.canvases: dict[str, CurveCanvas] = {}
         first = None
         for row, (key, title, ylabel) in enumerate(PANELS):
             p = self.layout_widget.addPlot(row=row, col=0,
@@ -192,8 +124,6 @@ class RunPlots(QWidget):
             for side in ("left", "bottom"):
                 p.getAxis(side).enableAutoSIPrefix(False)
             p.getAxis("left").setLogMode(True)  # the curves get log₁₀ values (see _LogSeries)
-            p.setDownsampling(auto=True, mode="peak")
-            p.setClipToView(True)
             p.getViewBox().setMenuEnabled(False)
             # at least 1.5 decades tall, so a nearly constant curve (e.g. at step 0) still
             # shows a labelled decade
@@ -207,8 +137,11 @@ class RunPlots(QWidget):
                                                                            style=DASH))
             line.setZValue(50)
             p.addItem(line, ignoreBounds=True)
+            canvas = CurveCanvas()
+            p.addItem(canvas, ignoreBounds=True)
+            self.canvases[key] = canvas
             self.plots[key], self.cursors[key] = p, line
-        self.curves: list[dict[str, list[pg.PlotDataItem]]] = []
+        self.curves: list[dict[str, list[LayerCurve]]] = []
         self._zoom = 1.0
         self.styles: list[RunStyle] = []
         self._histories: Sequence = ()
@@ -218,14 +151,16 @@ class RunPlots(QWidget):
         self.loss_floor = 0.0
         self.loss_offset = 0.0  # the loss plot shows log₁₀(L − loss_offset)
         self.loss_source = ""   # what loss_offset is ("" while it is 0: plain L)
+        self.range = SteadyRange(self.plots)  # steady ranges: a frame repaints what changed
         self.layout_widget.scene().sigMouseMoved.connect(self._on_move)
+        self.layout_widget.scene().sigMouseClicked.connect(self._on_click)
         self.plots["loss"].getViewBox().sigXRangeChanged.connect(self._on_x_range)
 
     def set_runs(self, styles: Sequence[RunStyle]) -> None:
         for curves in self.curves:
-            for key, items in curves.items():
+            for items in curves.values():
                 for c in items:
-                    self.plots[key].removeItem(c)
+                    c.remove()
         self.styles = list(styles)
         self.legend.setText(" &nbsp; ".join(  # breaks only between runs
             f"<span style='white-space:nowrap'><span style='color:{st.color}; "
@@ -233,7 +168,7 @@ class RunPlots(QWidget):
             for st in self.styles))
         self.legend.setVisible(bool(self.styles))
         self.curves = []
-        self._series: list[list[tuple[pg.PlotDataItem, _LogSeries, Callable]]] = []
+        self._series: list[list[tuple[LayerCurve, _LogSeries, Callable]]] = []
         self._drawn_rows: list[int] = []
         for s in self.styles:
             w = CURVE_WIDTH * self._zoom
@@ -250,12 +185,14 @@ class RunPlots(QWidget):
             if s.adaptive_rate:
                 sources += [("lr", dashed, lambda h: h.eff_lr[:, 0]),
                             ("lr", dotted, lambda h: h.eff_lr[:, 1])]
-            c: dict[str, list[pg.PlotDataItem]] = {k: [] for k, _, _ in PANELS}
+            c: dict[str, list[LayerCurve]] = {k: [] for k, _, _ in PANELS}
             series = []
             for key, p, get in sources:
                 item = self._curve(key, p)
                 c[key].append(item)
-                series.append((item, _LogSeries(), get))
+                log = _LogSeries()
+                log.key = key
+                series.append((item, log, get))
             self.curves.append(c)
             self._series.append(series)
             self._drawn_rows.append(-1)
@@ -263,23 +200,17 @@ class RunPlots(QWidget):
         # per run: (rows seen, lowest L, smallest positive L)
         self._lowest = [(0, math.inf, math.inf) for _ in self.styles]
         self._set_reference(0.0, "", 0.0)
-        self._x_auto = False  # the first 10 steps show on a 0..10 axis, then x follows the data
-        self.plots["loss"].setXRange(0, 10, padding=0.02)
+        self.range.reset()  # the first 10 steps show on a 0..10 axis, then x follows the data
 
-    def _curve(self, key: str, pen) -> pg.PlotDataItem:
-        item = pg.PlotDataItem(pen=pen, connect="finite")
-        self.plots[key].addItem(item)  # addItem applies the plot's downsampling/clipToView
-        # peak downsampling keeps each pixel column's min and max: 1 sample per pixel is
-        # exact on screen, and 5 (pyqtgraph's default) cost five times as many wide segments
-        item.opts["autoDownsampleFactor"] = 1.0
-        return item
+    def _curve(self, key: str, pen) -> LayerCurve:
+        return LayerCurve(self.canvases[key], pen)
 
     def update_frame(self, histories: Sequence, upto: int | None = None,
                      exact: bool = True) -> None:
         """Redraw the curves from ``histories[i]`` (full arrays; only runs with new rows are
         touched) and put the cursor at ``upto`` (default: the newest step). With ``exact``
-        False (during playback) a long curve is re-set only once it has grown by 1/300 of its
-        length, about a pixel at full view (the cursor line marks the newest step)."""
+        False (during playback) only the points a curve gained are drawn
+        (gui/curve_layer.py)."""
         self._histories, self._upto = histories, upto
         wide = self._visible_span() > ENVELOPE_SPAN
         if self._update_reference(histories, exact):  # L_min moved: re-set the loss curves
@@ -287,24 +218,24 @@ class RunPlots(QWidget):
                 item, series, get = self._series[i][0]
                 n = len(h.loss)
                 y = series.update(get(h))
-                item.setData(*series.display(n)) if wide and n > ENVELOPE_SPAN else \
-                    item.setData(_steps(n), y)
+                item.setData(_steps(n), y, envelope=(lambda s=series, n=n: s.display(n))
+                             if wide and n > ENVELOPE_SPAN else None)
         newest = 0
         for i, h in enumerate(histories):
             n = len(h.loss)
             newest = max(newest, n - 1)
             drawn = self._drawn_rows[i]
-            if n == drawn or (not exact and 0 < drawn < n < drawn + drawn // 300):
+            if n == drawn:
                 continue
             x = _steps(n)
             coarse = wide and n > ENVELOPE_SPAN
             for item, series, get in self._series[i]:
                 y = series.update(get(h))
-                item.setData(*series.display(n)) if coarse else item.setData(x, y)
+                # a whole curve is drawn from its envelope when long; new steps one by one
+                item.setData(x, y, live=not exact,
+                             envelope=(lambda s=series, n=n: s.display(n)) if coarse else None)
             self._drawn_rows[i] = n
-        if not self._x_auto and newest > 10:
-            self.plots["loss"].enableAutoRange(axis="x")
-            self._x_auto = True
+        self.range.fit(newest, self._bounds())
         step = newest if upto is None else upto
         if exact or abs(step - self.cursor_step) >= self._step_per_pixel():
             self.set_cursor(step)  # while playing, only when it moves by a pixel or more
@@ -470,6 +401,27 @@ class RunPlots(QWidget):
                 vals = ", ".join(parts)
             out.append(f"<span style='color:{s.color}'>■</span> {s.label}: {vals}")
         return out
+
+    def _bounds(self) -> dict[str, tuple[float, float]]:
+        """Per plot, the lowest and highest log₁₀ value drawn (nan, nan: none)."""
+        out = {key: (math.inf, -math.inf) for key in self.plots}
+        for series in self._series:
+            for _item, log, _get in series:
+                lo, hi = out[log.key]
+                out[log.key] = (min(lo, log.lo), max(hi, log.hi))
+        return {k: (lo, hi) if lo <= hi else (math.nan, math.nan) for k, (lo, hi) in out.items()}
+
+    def fit_view(self) -> None:
+        """Fit every plot to its curves again (after a pan or zoom)."""
+        self.range.refit()
+        newest = max((len(h.loss) - 1 for h in self._histories), default=0)
+        self.range.fit(newest, self._bounds())
+
+    def _on_click(self, ev) -> None:
+        if ev.double() and any(p.getViewBox().sceneBoundingRect().contains(ev.scenePos())
+                               for p in self.plots.values()):
+            ev.accept()
+            self.fit_view()
 
     def _on_move(self, scene_pos) -> None:
         for key, p in self.plots.items():

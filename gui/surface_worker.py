@@ -64,7 +64,7 @@ class SurfaceBuildJob:
 
     def _work(self) -> None:
         from engine.analysis import find_critical_points
-        from gui.map_view import GRID as MAP_GRID
+        from gui.surface_layer import GRID as MAP_GRID
         from gui.view3d import GRID as MESH_GRID
         from surfaces import mlp, mlp_plane
 

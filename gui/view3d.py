@@ -3,7 +3,7 @@ it; drag to rotate, wheel to zoom (a hint above the view says so).
 
 It reads like a figure: labelled axes with tick values (θ₁, θ₂ as on the map; the height in
 the map's colour-bar units: log₁₀ of the loss where the map's colours are log-scaled, by the
-same rule, ``gui.map_view.surface_image``), the map's colour map on the mesh, and the
+same rule, ``gui.surface_layer.surface_image``), the map's colour map on the mesh, and the
 trajectories drawn after the mesh without the depth test, each over a dark outline, so they
 stay visible wherever the surface rises in front of them.
 
@@ -87,7 +87,7 @@ def height_field(surface, grid: int = GRID):
     maps losses of trajectory points the same way; ``transform.axis`` is (lowest, highest
     shown value in the map's units, mesh height, the units' label) for the height axis.
     """
-    from gui.map_view import surface_image
+    from gui.surface_layer import surface_image
 
     x0, x1, y0, y1 = surface.view
     xs, ys = np.linspace(x0, x1, grid), np.linspace(y0, y1, grid)
@@ -143,7 +143,7 @@ def path_points(surface, theta: np.ndarray, transform, max_points: int = MAX_PAT
 def _colors(z: np.ndarray) -> np.ndarray:
     """(grid*grid, 4) RGBA per mesh vertex from the heights z (grid, grid), in the map's
     colour map."""
-    from gui.map_view import surface_colormap
+    from gui.surface_layer import surface_colormap
 
     cmap = surface_colormap()
     t = (z - z.min()) / (np.ptp(z) or 1.0)

@@ -52,7 +52,7 @@ def _pixel(win, x, y):
 
 def test_where_the_formula_is_undefined_the_map_is_grey_and_the_legend_says_so(qtbot,
                                                                               make_window):
-    from gui.map_view import UNDEFINED_FILL, surface_image
+    from gui.surface_layer import UNDEFINED_FILL, surface_image
 
     win = make_window(LOG_X)
     surf = win.simulation().surface

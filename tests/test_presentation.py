@@ -146,7 +146,7 @@ def test_paths_are_at_least_2px_over_a_wider_dark_outline(win):
     for path, halo in zip(mv.paths, mv.halos):
         assert path.opts["pen"].widthF() >= 2
         assert halo.opts["pen"].widthF() > path.opts["pen"].widthF()
-        assert halo.zValue() < path.zValue()
+        assert (halo.role, path.role) == ("halo", "path")  # drawn under it: test_fast_drawing
         assert halo.opts["pen"].color().lightness() < 60
     win.step_once()
     for path, halo in zip(mv.paths, mv.halos):
@@ -158,7 +158,7 @@ def test_paths_are_at_least_2px_over_a_wider_dark_outline(win):
 
 
 def test_the_map_colours_are_viridis_lightened():
-    from gui.map_view import LIGHTEN, surface_colormap
+    from gui.surface_layer import LIGHTEN, surface_colormap
 
     t = np.linspace(0, 1, 5)
     light = surface_colormap().map(t, mode="float")[:, :3]
@@ -203,7 +203,7 @@ def test_eight_run_colours_stay_apart(vision):
 
 # ------------------------------------------------------------------------- 3-D view
 def test_3d_height_is_log_scaled_where_the_map_colours_are():
-    from gui.map_view import surface_image
+    from gui.surface_layer import surface_image
     from gui.view3d import axis_ticks, height_field
 
     class Steep:  # no log_scale flag, but the loss spans many decades: the map uses log

@@ -1,0 +1,93 @@
+"""A step plot's curve data: log₁₀ of a growing recorded array, extended incrementally, with
+a peak envelope per block of steps for drawing long curves whole."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+BLOCK = 256  # steps per min/max block of a long curve's display envelope
+
+
+class LogSeries:
+    """log₁₀ of a growing recorded array minus ``offset``, extended incrementally:
+    ``update(values)`` with the full array (n,) returns a view of length n. Values − offset
+    ≤ 0 become nan (gaps), or ``floor`` when a floor > 0 is set (``set_offset``).
+
+    For display it also keeps, per block of BLOCK steps, the minimum and maximum (a peak
+    envelope, extended as blocks complete): ``display(n)`` gives 2 points per block plus the
+    raw tail, so a 100,000-step curve is drawn from ~800 points without losing a spike.
+    The recorded data (hover read-out, export) are never thinned.
+    """
+
+    def __init__(self):
+        self.buf = np.empty(0)
+        self.n = 0
+        self.env = np.empty((0, 2))  # (blocks, [min, max])
+        self.blocks = 0
+        self.offset = 0.0
+        self.floor = 0.0
+        self.key = ""  # the plot it is drawn in
+        self.lo, self.hi = math.inf, -math.inf  # the finite values' extremes
+
+    def _restart(self) -> None:
+        self.n = self.blocks = 0
+        self.lo, self.hi = math.inf, -math.inf
+
+    def set_offset(self, offset: float, floor: float = 0.0) -> None:
+        """Show log₁₀(values − offset), differences below ``floor`` at the floor; a change
+        recomputes everything at the next ``update``."""
+        if (offset, floor) != (self.offset, self.floor):
+            self.offset, self.floor = float(offset), float(floor)
+            self._restart()
+
+    def update(self, values: np.ndarray) -> np.ndarray:
+        n = len(values)
+        if n < self.n:
+            self._restart()
+        if n > len(self.buf):
+            new = np.empty(max(n, 2 * len(self.buf), 1024))
+            new[: self.n] = self.buf[: self.n]
+            self.buf = new
+        if n > self.n:
+            with np.errstate(all="ignore"):
+                part = values[self.n:n] - self.offset if self.offset else values[self.n:n]
+                if self.floor > 0:
+                    part = np.fmax(part, self.floor, where=np.isfinite(part),
+                                   out=np.array(part, dtype=float))
+                part = np.log10(part)
+            part[~np.isfinite(part)] = np.nan
+            self.buf[self.n:n] = part
+            lo, hi = np.fmin.reduce(part), np.fmax.reduce(part)  # nan: all nan
+            if lo == lo:
+                self.lo, self.hi = min(self.lo, float(lo)), max(self.hi, float(hi))
+            self.n = n
+        return self.buf[:n]
+
+    def display(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) to draw the first n values at full view: the envelope, then the raw tail."""
+        done = n // BLOCK
+        if done > len(self.env):
+            new = np.empty((max(done, 2 * len(self.env)), 2))
+            new[: self.blocks] = self.env[: self.blocks]
+            self.env = new
+        if done > self.blocks:
+            part = self.buf[self.blocks * BLOCK:done * BLOCK].reshape(-1, BLOCK)
+            self.env[self.blocks:done, 0] = np.fmin.reduce(part, axis=1)
+            self.env[self.blocks:done, 1] = np.fmax.reduce(part, axis=1)
+            self.blocks = done
+        centers = np.arange(done) * BLOCK + (BLOCK - 1) / 2.0
+        x = np.concatenate([np.repeat(centers, 2), steps(n)[done * BLOCK:]])
+        y = np.concatenate([self.env[:done].ravel(), self.buf[done * BLOCK:n]])
+        return x, y
+
+
+_STEPS = np.arange(0, dtype=float)
+
+
+def steps(n: int) -> np.ndarray:
+    """0..n−1 as floats (a view of a shared, growing array)."""
+    global _STEPS
+    if n > len(_STEPS):
+        _STEPS = np.arange(max(n, 2 * len(_STEPS)), dtype=float)
+    return _STEPS[:n]

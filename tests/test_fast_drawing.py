@@ -1,0 +1,230 @@
+"""Drawing while playing: segments in screen pixels (clipping, dashes), the peak envelope per
+pixel column, the plots' and the map's images that only gain the new points each frame, and
+the step plots' steady view ranges."""
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtGui import QImage, QPen, QTransform
+
+from gui.curve_layer import batch_peaks, column_peaks
+from gui.fast_curve import clip_segments, dash_segments, device_segments
+from gui.plot_range import FIRST_X, GROWTH, HEADROOM, grown, next_x, y_bounds
+
+LONG = """
+title = "Three long runs"
+surface = "rosenbrock"
+steps = 4000
+[[runs]]
+label = "gd"
+optimizer = "gd"
+lr = 0.0005
+start = [-1.5, 2.5]
+[[runs]]
+label = "adam"
+optimizer = "adam"
+lr = 0.01
+start = [-1.0, 2.0]
+[[runs]]
+label = "rmsprop"
+optimizer = "rmsprop"
+lr = 0.001
+start = [1.5, 0.5]
+"""
+
+
+# ---------------------------------------------------------------------------- geometry
+def test_clip_segments_keeps_the_visible_part_of_each_segment():
+    seg = np.array([[-10.0, 5.0, 20.0, 5.0],    # crosses the box left to right
+                    [2.0, 2.0, 4.0, 8.0],       # inside
+                    [50.0, 50.0, 60.0, 60.0],   # outside
+                    [-5.0, -5.0, 15.0, 15.0]])  # the diagonal
+    out = clip_segments(seg, 0.0, 0.0, 10.0, 10.0)
+    assert out == pytest.approx(np.array([[0.0, 5.0, 10.0, 5.0],
+                                          [2.0, 2.0, 4.0, 8.0],
+                                          [0.0, 0.0, 10.0, 10.0]]))
+
+
+def test_dashes_are_cut_by_arc_length_and_run_on_across_segments():
+    # a 30 px line in two segments (0..10, 10..30), dashes of 8 on, 4 off
+    seg = np.array([[0.0, 0.0, 10.0, 0.0], [10.0, 0.0, 30.0, 0.0]])
+    out = dash_segments(seg, np.array([0.0, 10.0]), np.array([8.0, 4.0]))
+    assert out == pytest.approx(np.array([[0, 0, 8, 0], [12, 0, 20, 0], [24, 0, 30, 0]],
+                                         dtype=float))
+    # a vertical segment starting 10 px along: on 10–12 off, 12–20 on, 20–24 off
+    out = dash_segments(np.array([[0.0, 0.0, 0.0, 14.0]]), np.array([10.0]),
+                        np.array([8.0, 4.0]))
+    assert out == pytest.approx(np.array([[0, 2, 0, 10]], dtype=float))
+
+
+def test_device_segments_map_break_at_gaps_and_between_lines():
+    t = QTransform(2.0, 0.0, 0.0, -3.0, 5.0, 100.0)  # x·2 + 5, −y·3 + 100
+    x = np.array([0.0, 1.0, 2.0, np.nan, 4.0, 5.0, 0.0, 1.0])
+    y = np.array([0.0, 1.0, 1.0, 1.0, 2.0, 2.0, 0.0, 0.0])
+    ids = np.array([0, 0, 0, 0, 0, 0, 1, 1])
+    pen = QPen()
+    pen.setWidthF(2.0)
+    seg, sid = device_segments(x, y, pen, t, None, ids=ids)
+    assert seg == pytest.approx(np.array([[5, 100, 7, 97], [7, 97, 9, 97],
+                                          [13, 94, 15, 94], [5, 100, 7, 100]], dtype=float))
+    assert sid.tolist() == [0, 0, 0, 1]  # no segment across the gap or from line 0 to 1
+
+
+def test_dash_phase_goes_on_where_the_last_part_stopped():
+    pen = QPen()
+    pen.setWidthF(2.0)
+    pen.setStyle(Qt.PenStyle.DashLine)  # Qt's pattern: 4 on, 2 off (× the width: 8, 4)
+    x, y = np.array([0.0, 5.0]), np.zeros(2)
+    whole = device_segments(np.array([0.0, 10.0]), np.zeros(2), pen, QTransform(), None)
+    seg, _sid, length = device_segments(x, y, pen, QTransform(), None,
+                                        ids=np.zeros(2, dtype=int), phases=[0.0])
+    assert length.tolist() == [5.0]
+    rest, _sid, _l = device_segments(np.array([5.0, 10.0]), np.zeros(2), pen, QTransform(),
+                                     None, ids=np.zeros(2, dtype=int), phases=[5.0])
+    # the two parts together draw exactly the dashes of the whole line
+    assert np.concatenate((seg, rest)) == pytest.approx(np.array(
+        [[0, 0, 5, 0], [5, 0, 8, 0]], dtype=float))
+    assert whole == pytest.approx(np.array([[0, 0, 8, 0]], dtype=float))
+
+
+def test_column_peaks_keep_each_columns_lowest_and_highest_value():
+    x = np.arange(12, dtype=float)
+    y = np.array([5, 1, 9, 2, 2, 2, 0, np.nan, 3, np.nan, np.nan, 4], dtype=float)
+    # 3 columns of 4 steps over [0, 12)
+    px, py = column_peaks(x, y, 0.0, 12.0, 3)
+    assert px.tolist() == [2.0, 2.0, 6.0, 6.0, 10.0, 10.0]
+    assert py.tolist() == [1.0, 9.0, 0.0, 2.0, 3.0, 4.0]
+    # sparse data (a point per column at most) is kept as it is
+    sx, sy = column_peaks(x[::4], y[::4], 0.0, 12.0, 3)
+    assert sx.tolist() == [0.0, 4.0, 8.0] and sy.tolist() == [5.0, 2.0, 3.0]
+
+
+def test_batch_peaks_never_merge_two_lines():
+    x = np.array([0.1, 0.2, 0.3, 0.1, 0.2])
+    y = np.array([1.0, 5.0, 3.0, 7.0, 8.0])
+    ids = np.array([0, 0, 0, 1, 1])
+    px, py, pid = batch_peaks(x, y, ids, 0.0, 1.0)
+    assert pid.tolist() == [0, 0, 1, 1]
+    assert py.tolist() == [1.0, 5.0, 7.0, 8.0]
+
+
+def test_steady_ranges_grow_by_a_quarter_and_round_out_to_half_decades():
+    assert next_x(FIRST_X, 5) == FIRST_X
+    assert next_x(FIRST_X, 11) == math.ceil(11 * GROWTH)
+    assert next_x(100.0, 80) == 100.0
+    assert y_bounds(-3.2, 0.4) == (-3.5, 0.5)
+    lo, hi = y_bounds(1.0, 1.0)  # a flat curve still spans 1.5 decades at least
+    assert hi - lo >= 1.5 and lo < 1.0 < hi
+    # shown: kept while the data stay inside, grown past them on the side they left
+    assert grown((-3.5, 0.5), -3.4, 0.2) == (-3.5, 0.5)
+    assert grown((-3.5, 0.5), -3.6, 0.2) == (-4.0 - HEADROOM, 0.5)
+    assert grown(None, -3.2, 0.4) == (-3.5, 0.5)
+
+
+# ---------------------------------------------------------------------------- the window
+def _pixels(widget) -> np.ndarray:
+    img = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    buf = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
+    # Format_RGB32 is 0xffRRGGBB: B, G, R, 255 in memory on little-endian machines
+    bgr = buf[:, :img.width() * 4].reshape(img.height(), img.width(), 4)[..., :3]
+    return bgr[..., ::-1].copy()
+
+
+def _window_at(make_window, qtbot, step, size=None):
+    """The LONG experiment's window, run to ``step`` and drawn."""
+    win = make_window(LONG)
+    if size:
+        win.resize(*size)
+        qtbot.wait(50)
+    win.simulation().advance(step)
+    win.redraw()
+    qtbot.wait(20)
+    return win
+
+
+def _play(win, qtbot, frames, per):
+    win.timer.setInterval(10 ** 7)  # playing, but frames are driven here
+    win.timer.start()
+    try:
+        for _ in range(frames):
+            win.simulation().advance(per)
+            win.redraw()
+            qtbot.wait(1)
+    finally:
+        win.timer.stop()
+
+
+def test_playing_draws_only_new_points_and_matches_a_full_redraw(qtbot, make_window):
+    win = _window_at(make_window, qtbot, 2000, (1400, 900))
+    canvases = list(win.plots.canvases.values())
+    full = [c.full_draws for c in canvases]
+    part = [c.partial_draws for c in canvases]
+    paths_full = win.map_view.path_canvas.full_draws
+    _play(win, qtbot, 40, 10)  # 2000 → 2400: within the x range of 1.25 × 2000
+    # only the new points are drawn (a plot whose y range grew is drawn whole once)
+    assert sum(c.full_draws for c in canvases) - sum(full) <= len(canvases)
+    assert all(c.partial_draws - p >= 30 for c, p in zip(canvases, part))
+    assert win.map_view.path_canvas.full_draws == paths_full
+    assert win.map_view.path_canvas.partial_draws > 0
+    live_plots, live_map = _pixels(win.plots.layout_widget), _pixels(win.map_view.plot)
+    for c in canvases:
+        c.redraw_all()
+    win.map_view.path_canvas.redraw_all()
+    qtbot.wait(20)
+    whole_plots, whole_map = _pixels(win.plots.layout_widget), _pixels(win.map_view.plot)
+    # the images built frame by frame are the picture drawn at once, but for a few pixels:
+    # where two parts of a curve met, and where paths cross (the newer one on top)
+    for live, whole in ((live_plots, whole_plots), (live_map, whole_map)):
+        differ = (live != whole).any(axis=2).sum()
+        assert differ <= 0.001 * live.shape[0] * live.shape[1]
+    assert (live_map != _pixels(win.map_view.plot)).any()  # (the check can see a change)
+
+
+def test_the_paths_run_colour_lies_over_its_dark_outline(qtbot, make_window):
+    win = _window_at(make_window, qtbot, 300)
+    mv = win.map_view
+    img = _pixels(mv.plot)
+    path = mv.paths[0]
+    color = np.array(path.opts["pen"].color().getRgb()[:3])
+    x, y = path.getData()
+    i = len(x) // 2
+    scene = mv.view_box.mapViewToScene(QRectF(x[i], y[i], 0, 0).topLeft())
+    p = mv.plot.mapFromScene(scene)
+    near = img[p.y() - 1:p.y() + 2, p.x() - 1:p.x() + 2].reshape(-1, 3)
+    assert (np.abs(near.astype(int) - color).sum(axis=1) < 30).any()  # the run's colour on top
+    halo = np.array(mv.halos[0].opts["pen"].color().getRgb()[:3])
+    ring = img[p.y() - 4:p.y() + 5, p.x() - 4:p.x() + 5].reshape(-1, 3)
+    assert (np.abs(ring.astype(int) - halo).sum(axis=1) < 30).any()  # its outline around it
+
+
+def test_a_wheel_zoom_keeps_the_view_and_a_double_click_fits_it_again(qtbot, make_window):
+    win = _window_at(make_window, qtbot, 200)
+    plots = win.plots
+    vb = plots.plots["loss"].getViewBox()
+    (x0, x1), _ = vb.viewRange()
+    assert x1 >= 200 and x1 <= 200 * GROWTH * 1.1
+    view = plots.layout_widget
+    centre = view.mapFromScene(vb.mapViewToScene(vb.viewRect().center()))
+    qtbot.mouseMove(view.viewport(), centre)
+    # wheel-zoom the loss plot: the range is the user's now, and playing keeps it
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    ev = QWheelEvent(QPointF(centre), QPointF(view.viewport().mapToGlobal(centre)),
+                     QPoint(0, 0), QPoint(0, 240), Qt.MouseButton.NoButton,
+                     Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    from PySide6.QtWidgets import QApplication
+    QApplication.sendEvent(view.viewport(), ev)
+    qtbot.wait(20)
+    zoomed = vb.viewRange()[0]
+    assert zoomed[1] - zoomed[0] < x1 - x0
+    _play(win, qtbot, 10, 50)
+    assert vb.viewRange()[0] == pytest.approx(zoomed)
+    left, vp = Qt.MouseButton.LeftButton, view.viewport()
+    qtbot.mouseClick(vp, left, pos=centre)  # a double-click as Qt delivers it:
+    qtbot.mouseDClick(vp, left, pos=centre)  # press, release, double-click, release
+    qtbot.mouseRelease(vp, left, pos=centre)
+    qtbot.wait(20)
+    (f0, f1), _ = vb.viewRange()
+    newest = win.simulation().step
+    assert f0 <= 0 and newest <= f1 <= newest * GROWTH * 1.1
