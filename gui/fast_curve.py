@@ -14,7 +14,8 @@ plots' axes are drawn, made large enough to hold them.
 from __future__ import annotations
 
 import numpy as np
-from pyqtgraph.Qt import QtCore, QtGui, internals
+import shiboken6
+from pyqtgraph.Qt import QtCore, QtGui
 
 __all__ = ["clip_segments", "dash_segments", "device_segments", "draw_lines",
            "draw_by_line", "ensure_pixmap_cache", "join_lines", "solid_pen"]
@@ -213,11 +214,11 @@ def draw_lines(p, seg: np.ndarray, solid) -> None:
     transform is already reset."""
     if not len(seg):
         return
-    lines = internals.PrimitiveArray(QtCore.QLineF, 4)
-    lines.resize(len(seg))
-    lines.ndarray()[:] = seg
+    # QLineF is four doubles: Qt reads the rows of a C-contiguous float64 array in place
+    # (as pyqtgraph's PrimitiveArray does, without its copy)
+    seg = np.ascontiguousarray(seg, dtype=np.float64)
     p.setPen(solid)
-    p.drawLines(*lines.drawargs())
+    p.drawLines(shiboken6.wrapInstance(seg.ctypes.data, QtCore.QLineF), len(seg))
 
 
 def join_lines(lines) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

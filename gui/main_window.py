@@ -413,7 +413,8 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
         hist = [sim.history(i) for i in range(sim.n)]
         self.map_view.update_frame([h.theta for h in hist], upto)
         self.plots.update_frame(hist, upto, exact=not self.is_playing)
-        self.playback.set_position(self.shown_step(), sim.step, self.stepper.limit)
+        self.playback.set_position(self.shown_step(), sim.step, self.stepper.limit,
+                                   live=self.is_playing)
         self.playback.set_status([r.label for r in sim.runs], self._colors(),
                                  [sim.status_text(i) for i in range(sim.n)])
         self.frameDrawn.emit(self.shown_step())

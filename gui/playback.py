@@ -27,6 +27,7 @@ AUTO_BUDGET_S = 0.030     # stepping time per frame at the Auto speed, at least 
 AUTO_SHARE = 0.5          # … or this share of the time between frames when frames are slow,
 MAX_AUTO_BUDGET_S = 0.100  # … but never more than this (the window stays responsive)
 MAX_FRAME_GAP_S = 0.5     # a longer pause between frames (a stall) counts as this long
+LIVE_HZ = 20              # while playing, the timeline and step count update this often
 
 
 class Stepper:
@@ -180,6 +181,7 @@ class PlaybackBar(QWidget):
         self.timeline.setRange(0, 0)
         self.timeline.setToolTip("Scrub back to any recorded step: click or drag")
         self._newest, self._limit = 0, 0
+        self._shown_at = -1.0  # when the timeline was last redrawn (set_position)
         self.status_label = QLabel(self)
         self.status_label.setTextFormat(Qt.TextFormat.RichText)
         self.status_label.setWordWrap(True)
@@ -236,10 +238,16 @@ class PlaybackBar(QWidget):
         self.play_button.setEnabled(ok)
         self.step_button.setEnabled(ok)
 
-    def set_position(self, shown: int, newest: int, limit: int) -> None:
+    def set_position(self, shown: int, newest: int, limit: int, live: bool = False) -> None:
         """The timeline spans 0..newest with the handle at ``shown``; ``newest`` and
-        ``limit`` also tell ``set_status`` whether the step limit has been reached."""
+        ``limit`` also tell ``set_status`` whether the step limit has been reached.
+        ``live`` (while playing): the timeline and step count are redrawn at most
+        ``LIVE_HZ`` times a second (the next call that is not live shows the last)."""
         self._newest, self._limit = int(newest), int(limit)
+        now = time.perf_counter()
+        if live and now - self._shown_at < 1.0 / LIVE_HZ:
+            return
+        self._shown_at = now
         self.timeline.blockSignals(True)
         self.timeline.setRange(0, max(newest, 0))
         self.timeline.setValue(shown)

@@ -228,3 +228,25 @@ def test_a_wheel_zoom_keeps_the_view_and_a_double_click_fits_it_again(qtbot, mak
     (f0, f1), _ = vb.viewRange()
     newest = win.simulation().step
     assert f0 <= 0 and newest <= f1 <= newest * GROWTH * 1.1
+
+
+def test_the_step_count_follows_at_most_20_times_a_second_while_playing(qtbot, make_window):
+    from gui.playback import LIVE_HZ
+
+    win = _window_at(make_window, qtbot, 100)
+    label = win.playback.step_label
+    win.timer.setInterval(10 ** 7)
+    win.timer.start()
+    qtbot.wait(int(1000 / LIVE_HZ) + 20)
+    win.simulation().advance(5)
+    win.redraw()  # the first live frame after a while: shown
+    win.simulation().advance(5)
+    win.redraw()  # right after it: the label waits
+    assert LIVE_HZ == 20 and label.text() == "step 105 / 4,000"
+    qtbot.wait(int(1000 / LIVE_HZ) + 20)
+    win.simulation().advance(5)
+    win.redraw()
+    assert label.text() == "step 115 / 4,000"
+    win.simulation().advance(1)
+    win.pause()  # the exact frame after a pause shows the last step at once
+    assert label.text() == "step 116 / 4,000"
