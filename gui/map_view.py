@@ -27,6 +27,7 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
 from gui.fast_curve import ensure_pixmap_cache
+from gui.markers import PositionMarkers
 from gui.path_canvas import PathCanvas, PathLine
 from gui.plot_style import TEXT_COLOR, dark_axis, dark_text
 from gui.surface_layer import (UNDEFINED_COLOR, UNDEFINED_FILL, contour_segments,
@@ -166,9 +167,8 @@ class MapView(QWidget):
         self.halos: list[PathLine] = []  # each path's dark outline, drawn beneath it
         self._samples: list[pg.PlotDataItem] = []  # each path's legend sample
         self.starts: list[pg.TargetItem] = []
-        self.current = pg.ScatterPlotItem(size=9, pen=pg.mkPen("k", width=1))
-        self.current.setZValue(20)
-        self.plot_item.addItem(self.current)
+        self.current = PositionMarkers(self.view_box, MARKER_SIZES["current"],
+                                       pg.mkPen("k", width=1), z=20)
         self._overlays: list[pg.GraphicsObject] = []
         self._cache: list[tuple[int, np.ndarray]] = []
         self._strayed: dict[int, tuple[int, float]] = {}

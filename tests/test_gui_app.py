@@ -241,8 +241,7 @@ def test_timeline_scrubs_markers_and_cursor_lines(qtbot, win):
     win.playback.timeline.setValue(4)
     assert win.shown_step() == 4
     theta4 = win.simulation().history(0).theta[4]
-    cur = win.map_view.current.data
-    assert (cur["x"][0], cur["y"][0]) == pytest.approx(tuple(theta4))
+    assert win.map_view.current.positions()[0] == pytest.approx(tuple(theta4))
     assert win.plots.cursor_step == 4
     assert "step 4 of 10" in win.playback.step_label.text()
     win.playback.timeline.setValue(10)
