@@ -223,3 +223,31 @@ def test_tiny_rate_note_at_the_step_the_floor_is_reached():
     exp, sim = run_preset("tiny-learning-rate")
     u = sim.surface.across(sim.history(0).theta)
     assert note_at("tiny-learning-rate", int(np.argmax(np.abs(u) < 0.25))).pause
+
+
+@pytest.mark.parametrize("name", ["network-landscape", "network-batch-noise"])
+def test_the_network_presets_have_notes_too(name):
+    exp = load(preset_path(name))
+    assert 2 <= len(exp.notes) <= 4
+    assert all(20 <= len(n.text) <= 200 for n in exp.notes)
+
+
+def test_network_landscape_notes_point_where_each_run_leaves_the_saddle():
+    exp, sim = run_preset("network-landscape")
+    assert points_at(note_at("network-landscape", 1), (0.0, 0.0))
+    for label, step in (("Adam", 17), ("GD", 67)):
+        th = sim.history([r.label for r in sim.runs].index(label)).theta
+        assert int(np.argmax(np.linalg.norm(th, axis=1) > 0.05)) == step  # leaves here
+        assert points_at(note_at("network-landscape", step), th[step])
+    assert np.allclose(theta_of("network-landscape", "GD", 1500), (1, 0), atol=0.01)
+    assert points_at(note_at("network-landscape", 1500), theta_of("network-landscape", "GD", 1500))
+
+
+def test_network_batch_noise_notes_point_at_each_run_after_its_epochs():
+    exp, sim = run_preset("network-batch-noise")
+    full = sim.history(0)
+    small = sim.history(1)
+    assert len(full.loss) - 1 == 20 and full.loss[20] == pytest.approx(0.128, abs=0.0005)
+    assert round(small.loss[25], 3) == 0.125 and small.loss[25] < full.loss[20]
+    for step, th in ((20, full.theta[20]), (25, small.theta[25]), (500, small.theta[500])):
+        assert points_at(note_at("network-batch-noise", step), th)
