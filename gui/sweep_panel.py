@@ -137,7 +137,9 @@ class SweepPanel(QWidget):
 
         self.loss_plot = pg.PlotWidget(background="w")
         self.steps_plot = pg.PlotWidget(background="w")
-        for w, label in ((self.loss_plot, "final loss"), (self.steps_plot, "steps to tolerance")):
+        # short axis titles: a long vertical title is cut off in a short plot at a high zoom
+        # (the legend and the tooltip say what the steps are)
+        for w, label in ((self.loss_plot, "final loss"), (self.steps_plot, "steps")):
             pi = w.getPlotItem()
             pi.setLabel("bottom", "η")
             pi.setLabel("left", label)
@@ -425,7 +427,7 @@ class SweepPanel(QWidget):
         self.loss_curve.setData(res.lr[ok], y)
         pi = self.loss_plot.getPlotItem()
         if source:
-            pi.setLabel("left", "final loss − L<sub>min</sub>")
+            pi.setLabel("left", "loss − L<sub>min</sub>")
             pi.setTitle(f"L<sub>min</sub> = {ref:.6g} ({source})", size="8pt",
                         color=TEXT_COLOR)
         else:

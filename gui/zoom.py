@@ -119,6 +119,17 @@ def zoom_pen(item, factor: float) -> None:
     setter(pen)
 
 
+def zoom_legend(legend: pg.LegendItem, factor: float) -> None:
+    """A legend's labels at their zoom-1 size × ``factor`` (remembered on the legend)."""
+    if not hasattr(legend, "_zoom_base_pt"):
+        size = str(legend.opts.get("labelTextSize") or "9pt")
+        legend._zoom_base_pt = float(size.rstrip("ptx") or 9.0)
+    legend.setLabelTextSize(pt(legend._zoom_base_pt, factor))
+    for _sample, label in legend.items:
+        label.setText(label.text)
+    legend.updateSize()
+
+
 def zoom_plot_item(plot_item: pg.PlotItem, factor: float) -> None:
     """Axes, title and curves of one PlotItem."""
     for name in ("left", "bottom", "right", "top"):
@@ -143,3 +154,5 @@ def zoom_plots_in(widget, factor: float) -> None:
                 zoom_plot_item(item, factor)
             elif isinstance(item, pg.ColorBarItem):
                 zoom_axis(item.axis, factor)
+            elif isinstance(item, pg.LegendItem):
+                zoom_legend(item, factor)

@@ -58,6 +58,8 @@ def test_ctrl_equals_scales_fonts_pens_markers_and_legends_together(qtbot, win):
     items = [i for v in sweep.findChildren(pg.GraphicsView) for i in v.scene().items()
              if isinstance(i, pg.PlotItem)]
     assert items and all(_tick_pt(i.getAxis("bottom")) == pytest.approx(13.5) for i in items)
+    # … and their legends (8 pt at 100 %)
+    assert sweep.loss_legend.opts["labelTextSize"] == "12pt"
     qtbot.keyClick(win, Qt.Key.Key_Minus, CTRL)
     assert win.zoom.factor == 1.25 and _widths(win)[0] == [2.5, 2.5]
     qtbot.keyClick(win, Qt.Key.Key_0, CTRL)
