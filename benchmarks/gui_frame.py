@@ -102,8 +102,9 @@ def bench_playing(steps: int, frames: int, surface: str = "rosenbrock") -> None:
     times.sort()
     med, p90 = statistics.median(times), times[int(0.9 * (len(times) - 1))]
     base = statistics.median(idle)
-    full = sum(c.full_draws for c in win.plots.canvases.values())
-    part = sum(c.partial_draws for c in win.plots.canvases.values())
+    canvases = getattr(win.plots, "canvases", {}).values()
+    full = sum(c.full_draws for c in canvases)
+    part = sum(c.partial_draws for c in canvases)
     print(f"playing at the Auto pace: 8 runs from step {steps:,}, {per} steps a frame, "
           f"{frames} frames on {surface}")
     print(f"  a frame in which nothing moved {base:6.2f} ms   (baseline)")
