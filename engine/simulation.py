@@ -21,17 +21,20 @@ stay where they are while the others go on.
 from __future__ import annotations
 
 import math
-from itertools import chain
+from operator import itemgetter
 from typing import Sequence
 
 import numpy as np
 
 from engine import streams
+from engine.batches import batches
+from engine.compiled import plan as compiled_plan
 from engine.fused import FusedPlan, fused_groups
 from engine.limits import check_record_memory
 from engine.optimizers import OPTIMIZERS, Context, Hyper
 from engine.runs import (CONVERGED, DIVERGED, FINISHED, RUNNING, RunHistory,  # noqa: F401
                          RunSpec, Summary, Tolerance)
+from engine.schedules import CONSTANT
 
 _CHUNK = 2048          # most steps computed per chunk
 _CHUNK_CELLS = 1 << 20  # most run-steps per chunk (bounds the per-chunk tables' memory)
@@ -42,6 +45,23 @@ ROW_BYTES = 11 * 8
 
 _FIELDS = (("theta", 2), ("loss", 0), ("grad", 2), ("grad_norm", 0), ("lr", 0), ("sigma", 2),
            ("eff_lr", 2))
+
+
+def _columns(runs):
+    """The runs' optimizer, hyper, start, schedule, gradient_noise and max_steps as lists, in
+    one pass: with 100,000 runs each pass over the RunSpec objects is cache misses, and one
+    loop costs half of six ``map(attrgetter)`` passes."""
+    cols = names, hypers, starts, schedules, noise, limits = [], [], [], [], [], []
+    add = names.append, hypers.append, starts.extend, schedules.append, noise.append, \
+        limits.append
+    for r in runs:
+        add[0](r.optimizer)
+        add[1](r.hyper)
+        add[2](r.start)
+        add[3](r.schedule)
+        add[4](r.gradient_noise)
+        add[5](r.max_steps)
+    return cols
 
 
 class _Group:
@@ -63,12 +83,14 @@ class Simulation:
     steps are split into ``advance`` calls. ``record=False`` keeps per-run summaries only.
     ``target = (loss, tol)`` counts the steps until |L − loss| < tol (L < tol for a nan loss).
     ``fused=False`` sends every run through its optimizer's definition (the tests compare the
-    two paths).
+    two paths). ``compiled``: the compiled fast path (engine/compiled.py) where it applies —
+    None: for big ``advance`` calls, or once loaded; True: always; False: never.
     """
 
     def __init__(self, surface, runs: Sequence[RunSpec], seed: int = 0,
                  tolerance: Tolerance | None = None, record: bool = True,
-                 target: tuple[float, float] | None = None, fused: bool = True):
+                 target: tuple[float, float] | None = None, fused: bool = True,
+                 compiled: bool | None = None):
         if not runs:
             raise ValueError("an experiment needs at least one run")
         self.surface = surface
@@ -78,28 +100,33 @@ class Simulation:
         self.record = bool(record)
         self.target = target
         n = self.n = len(self.runs)
-        opt = np.array([r.optimizer for r in self.runs])
+        names, hypers, starts, schedules, noise, limits = _columns(self.runs)
+        kinds = sorted(set(names))
+        opt = np.full(n, kinds[0]) if len(kinds) == 1 else np.array(names)
         self._opt = opt
         self.status = [RUNNING] * n
         self.stop_step: list[int | None] = [None] * n
         self._last = np.zeros(n, dtype=np.int64)  # last valid row per run
         self._live = np.ones(n, dtype=bool)
-        self.theta = np.fromiter(chain.from_iterable(r.start for r in self.runs), float,
-                                 2 * n).reshape(n, 2)
+        self.theta = np.array(starts, dtype=float).reshape(n, 2)
         self._step = np.zeros((n, 2))
         self._point = np.empty((n, 2))  # where the gradient is taken (look-ahead)
         self.rows = 0
 
         # learning rates: η, and which runs need a per-step schedule
-        spec_of = {o: OPTIMIZERS[o] for o in np.unique(opt)}
-        self._lr0 = np.array([r.hyper["lr"] if "lr" in r.hyper else r.lr for r in self.runs],
-                             dtype=float)
+        spec_of = {o: OPTIMIZERS[o] for o in kinds}
+        try:
+            self._lr0 = np.fromiter(map(itemgetter("lr"), hypers), float, n)
+        except KeyError:
+            self._lr0 = np.array([r.hyper["lr"] if "lr" in r.hyper else r.lr
+                                  for r in self.runs], dtype=float)
         has_lr = np.ones(n, dtype=bool)
         for o, spec in spec_of.items():
             if not spec.has_lr:
                 has_lr[opt == o] = False
         self._has_lr = has_lr
-        nonconst = [i for i, r in enumerate(self.runs) if r.schedule.name != "constant"]
+        nonconst = [] if schedules.count(CONSTANT) == n else \
+            [i for i, sc in enumerate(schedules) if sc.name != "constant"]
         self._scheduled = [i for i in nonconst if has_lr[i] and not self.runs[i].schedule.stateful]
         self._pl = np.array([i for i in nonconst if self.runs[i].schedule.stateful], dtype=np.int64)
         if len(self._pl):
@@ -120,7 +147,8 @@ class Simulation:
             if fused and spec.full_version is not None:
                 ix = np.flatnonzero(mine & ~stateful)
                 if len(ix):
-                    fast.append((spec, ix, Hyper.of(spec, [self.runs[i].hyper for i in ix])))
+                    mine_h = hypers if len(ix) == n else [hypers[i] for i in ix]
+                    fast.append((spec, ix, Hyper.of(spec, mine_h)))
                 mine = mine & stateful  # a plateau schedule changes η within a chunk
             ix = np.flatnonzero(mine)
             if len(ix):
@@ -136,7 +164,7 @@ class Simulation:
         self._check_masks = tuple(masks)
 
         # randomness: only for runs that use batches or noise
-        self._noise = np.array([r.gradient_noise for r in self.runs], dtype=float)
+        self._noise = np.fromiter(noise, float, n)
         self._noisy = np.flatnonzero(self._noise > 0)
         nex = getattr(surface, "n_examples", 0)
         bsize = [min(r.batch_size or nex, nex) for r in self.runs] if nex else []
@@ -154,9 +182,9 @@ class Simulation:
             self._epoch = np.full(len(self._shuffled), -1, dtype=np.int64)
 
         never = np.iinfo(np.int64).max
-        self._limit = np.array([never if r.max_steps is None else r.max_steps
-                                for r in self.runs], dtype=np.int64)
-        self._has_limits = any(r.max_steps is not None for r in self.runs)
+        self._has_limits = limits.count(None) < n
+        self._limit = np.array([never if m is None else m for m in limits], dtype=np.int64) \
+            if self._has_limits else np.full(n, never, dtype=np.int64)
         self._center = np.array(self.surface.view_center)
         self._bound = float(self.surface.divergence_bound)
 
@@ -170,10 +198,8 @@ class Simulation:
         self._buf: dict[str, np.ndarray] = {}
         self._cap = 0
         self._base = 0  # row number of the buffers' first row (record-free: the chunk's first)
-        self._ensure(1)
-        with np.errstate(all="ignore"):
-            self._run_rows(1)
-        self._check(0, 1)
+        self._compiled = compiled_plan(self, compiled)
+        self._rows(1, n)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -199,10 +225,7 @@ class Simulation:
         while done < k and self._live.any():
             c = min(per_chunk, k - done)
             r0 = self.rows
-            self._ensure(r0 + c)
-            with np.errstate(all="ignore"):
-                self._run_rows(c)
-            self._check(r0, r0 + c)
+            self._rows(c, self.n * k)
             if not self._live.any():  # the last run stopped inside this chunk: end there
                 self.rows = max(r0, max(s for s in self.stop_step if s is not None) + 1)
                 done += self.rows - r0
@@ -263,6 +286,22 @@ class Simulation:
                 new[f][: self.rows] = old[f][: self.rows]
         self._buf, self._cap = new, cap
 
+    def _rows(self, c: int, work: int) -> None:
+        """Compute and check rows self.rows..self.rows+c−1, through the compiled kernel where
+        it applies (``work``: run-steps of the whole ``advance``), else through NumPy."""
+        r0 = self.rows
+        kernel = self._compiled.kernel(work) if self._compiled is not None else None
+        if kernel is not None:
+            if self.record:
+                self._ensure(r0 + c)
+            self._compiled.run(self, kernel, r0, c)
+            self.rows = r0 + c
+            return
+        self._ensure(r0 + c)
+        with np.errstate(all="ignore"):
+            self._run_rows(c)
+        self._check(r0, r0 + c)
+
     def _learning_rates(self, t0: int, k: int) -> np.ndarray:
         """(k, n) η^t for steps t0..t0+k−1 (the plateau factor is applied step by step)."""
         lr = np.empty((k, self.n))
@@ -274,35 +313,6 @@ class Simulation:
                 r = self.runs[i]
                 lr[:, i] = r.schedule.values(r.lr, t)
         return lr
-
-    def _batches(self, t0: int, k: int):
-        """Mini-batch indices and weights for steps t0..t0+k−1: (k, n, B) each; runs that use
-        the full batch see every example in natural order."""
-        nex, n, bmax = self._nex, self.n, self._bmax
-        idx = np.zeros((k, n, bmax), dtype=np.int64)
-        w = np.zeros((k, n, bmax))
-        full = self._bsize >= nex
-        if full.any():  # then bmax = nex
-            idx[:, full] = np.arange(nex)
-            w[:, full] = 1.0 / nex
-        sh = self._shuffled
-        B = self._bsize[sh]
-        nb = -(-nex // B)
-        cols = np.arange(bmax)
-        for j, t in enumerate(range(t0, t0 + k)):
-            e, bi = np.divmod(t, nb)
-            new = e != self._epoch
-            if new.any():
-                self._perm[new] = streams.permutations(self.seed, self._keys[sh[new]], e[new],
-                                                       nex)
-                self._epoch[new] = e[new]
-            lo = bi * B
-            size = np.minimum(B, nex - lo)
-            pos = np.minimum(lo[:, None] + cols[None, :], nex - 1)
-            ok = cols[None, :] < size[:, None]
-            idx[j, sh] = np.where(ok, np.take_along_axis(self._perm, pos, axis=1), 0)
-            w[j, sh] = np.where(ok, 1.0 / size[:, None], 0.0)
-        return idx, w
 
     def _run_rows(self, k: int) -> None:
         """Compute rows self.rows .. self.rows+k−1 (applying the pending step first, except
@@ -325,7 +335,7 @@ class Simulation:
             noise *= self._noise[noisy][None, :, None]
         batched = self._batched
         if batched:
-            bidx, bw = self._batches(r0, k)
+            bidx, bw = batches(self, r0, k)
         surf, buf, step = self.surface, self._buf, self._step
         h_th, h_g, h_sig, h_eff = buf["theta"], buf["grad"], buf["sigma"], buf["eff_lr"]
         groups, pl = self._groups, self._pl
