@@ -2,9 +2,10 @@
 lazily, when a simulation is about to use it: it imports numba at the top.
 
 ``advance`` does what ``Simulation._run_rows`` followed by ``Simulation._check`` do for a
-chunk of rows, in one pass over each block of runs: θ ← θ − step, the gradient (at the look-ahead point
-for Nesterov), the fused update of engine/fused.py, the loss, the record's row (when
-recording), the divergence and convergence tests, the step limit and the summaries. Every
+chunk of rows, in one pass over each block of runs: θ ← θ − step, the gradient (at the
+look-ahead point for Nesterov), the fused update of engine/fused.py, the loss, the record's
+row (when recording), the divergence and convergence tests, the step limit and the
+summaries. Every
 floating-point operation is the one NumPy does, in the same order, so both give the same bits;
 the per-step coefficients (b, d, C, K) and η^t come in as tables NumPy computed.
 
@@ -33,6 +34,14 @@ _canyon = njit(inline="always")(canyon_value_grad)
 RUNNING, CONVERGED, DIVERGED, FINISHED = 0, 1, 2, 3
 _SAFE = 1e150  # |g| below this in both coordinates: ‖g‖ = hypot(g) cannot overflow
 _BLOCK = 64    # runs advanced step by step together
+
+
+@njit(inline="always")
+def _ratio_finite(a, b):
+    """a/b is finite: without dividing where |a| < 1e10 and 1e-290 < b < ∞ (|a/b| < 1e300)."""
+    if abs(a) < 1e10 and 1e-290 < b < math.inf:
+        return True
+    return math.isfinite(a / b)
 
 
 @njit(inline="always")
@@ -67,134 +76,153 @@ def advance(kind, c, r0, k, nest, record,
     stopped = 0
     for i0 in range(0, n, _BLOCK):
         i1 = min(n, i0 + _BLOCK)
-        stopped += _block(kind, c, r0, k, nest, record, i0, i1,
-                          theta, step, m, s, a, cc, D, eps, gam, tb, td, tC, tK, lr,
-                          start, limit, live, status, stop, last,
-                          final_theta, final_loss, lowest, to_target, prev_loss,
-                          chk_sigma, chk_eff, chk_lr, flags, num,
-                          h_th, h_loss, h_g, h_gn, h_lr, h_sig, h_eff, base)
+        if record:
+            stopped += _block_recorded(
+                kind, c, r0, k, nest, i0, i1, theta, step, m, s, a, cc, D, eps, gam,
+                tb, td, tC, tK, lr, start, limit, live, status, stop, last,
+                final_theta, final_loss, lowest, to_target, prev_loss,
+                chk_sigma, chk_eff, chk_lr, flags, num,
+                h_th, h_loss, h_g, h_gn, h_lr, h_sig, h_eff, base)
+        else:
+            stopped += _block_free(
+                kind, c, r0, k, nest, i0, i1, theta, step, m, s, a, cc, D, eps, gam,
+                tb, td, tC, tK, lr, start, limit, live, status, stop, last,
+                final_theta, final_loss, lowest, to_target, prev_loss,
+                chk_sigma, chk_eff, chk_lr, flags, num,
+                h_th, h_loss, h_g, h_gn, h_lr, h_sig, h_eff, base)
     return stopped
 
 
-@njit(cache=False, nogil=True)
-def _block(kind, c, r0, k, nest, record, i0, i1,
-           theta, step, m, s, a, cc, D, eps, gam, tb, td, tC, tK, lr,
-           start, limit, live, status, stop, last,
-           final_theta, final_loss, lowest, to_target, prev_loss,
-           chk_sigma, chk_eff, chk_lr, flags, num,
-           h_th, h_loss, h_g, h_gn, h_lr, h_sig, h_eff, base):
-    cx, cy, bound, tol_g, tol_l, star, ttol = num[0], num[1], num[2], num[3], num[4], num[5], \
-        num[6]
-    want_gn = record or flags[0]
-    has_g, has_target = flags[0], flags[1]
-    star_finite = math.isfinite(star)
-    wb, wd, wC, wK = tb.shape[1] > 1, td.shape[1] > 1, tC.shape[1] > 1, tK.shape[1] > 1
-    wl = lr.shape[1] > 1
-    stopped = 0
-    for j in range(k):
-        row = r0 + j
-        jb, jd, jC, jK = (j if tb.shape[0] > 1 else 0), (j if td.shape[0] > 1 else 0), \
-            (j if tC.shape[0] > 1 else 0), (j if tK.shape[0] > 1 else 0)
-        jl = j if lr.shape[0] > 1 else 0
-        at = row - base
+def _make_block(record):
+    """The loop over one block of runs, with or without writing the record: ``record`` is a
+    constant of the compiled code, so the record-free loop has no trace of the record (its
+    stores would keep the compiler from holding values in registers)."""
+    return njit(nogil=True)(_block_source(record))
+
+
+def _block_source(record):
+    def _block(kind, c, r0, k, nest, i0, i1,
+               theta, step, m, s, a, cc, D, eps, gam, tb, td, tC, tK, lr,
+               start, limit, live, status, stop, last,
+               final_theta, final_loss, lowest, to_target, prev_loss,
+               chk_sigma, chk_eff, chk_lr, flags, num,
+               h_th, h_loss, h_g, h_gn, h_lr, h_sig, h_eff, base):
+        cx, cy, bound, tol_g, tol_l, star, ttol = num[0], num[1], num[2], num[3], num[4], num[5], \
+            num[6]
+        want_gn = record or flags[0]
+        has_g, has_target = flags[0], flags[1]
+        star_finite = math.isfinite(star)
+        wb, wd, wC, wK = tb.shape[1] > 1, td.shape[1] > 1, tC.shape[1] > 1, tK.shape[1] > 1
+        wl = lr.shape[1] > 1
+        stopped = 0
+        for j in range(k):
+            row = r0 + j
+            jb, jd, jC, jK = (j if tb.shape[0] > 1 else 0), (j if td.shape[0] > 1 else 0), \
+                (j if tC.shape[0] > 1 else 0), (j if tK.shape[0] > 1 else 0)
+            jl = j if lr.shape[0] > 1 else 0
+            at = row - base
+            for i in range(i0, i1):
+                if not live[i]:
+                    continue
+                x, y = theta[i, 0], theta[i, 1]
+                if row:
+                    nx, ny = x - step[i, 0], y - step[i, 1]
+                else:
+                    nx, ny = x, y
+                mx, my = m[i, 0], m[i, 1]
+                if nest:
+                    px, py = gam[i, 0] * mx + nx, gam[i, 1] * my + ny
+                    loss = _value_grad(kind, nx, ny, c)[0]
+                    _, gx, gy = _value_grad(kind, px, py, c)
+                else:
+                    loss, gx, gy = _value_grad(kind, nx, ny, c)
+                # the fused update (engine/fused.py)
+                b, d = tb[jb, i if wb else 0], td[jd, i if wd else 0]
+                C, K = tC[jC, i if wC else 0], tK[jK, i if wK else 0]
+                mx = mx * a[i, 0] + gx * b
+                my = my * a[i, 1] + gy * b
+                vx = s[i, 0] * cc[i, 0] + gx * gx * d
+                vy = s[i, 1] * cc[i, 1] + gy * gy * d
+                sgx = math.sqrt(vx * C + D[i, 0])
+                sgy = math.sqrt(vy * C + D[i, 1])
+                ix_, iy_ = sgx + eps[i, 0], sgy + eps[i, 1]
+                eta = lr[jl, i if wl else 0]
+                if want_gn:
+                    gn = math.hypot(gx, gy)
+                    fin = math.isfinite(gn)
+                else:
+                    gn = 0.0
+                    fin = (abs(gx) < _SAFE and abs(gy) < _SAFE) or math.isfinite(math.hypot(gx, gy))
+                if record:
+                    h_th[at, i, 0], h_th[at, i, 1] = nx, ny
+                    h_loss[at, i] = loss
+                    h_g[at, i, 0], h_g[at, i, 1] = gx, gy
+                    h_gn[at, i] = gn
+                    h_lr[at, i] = eta
+                    h_sig[at, i, 0], h_sig[at, i, 1] = sgx, sgy
+                    h_eff[at, i, 0], h_eff[at, i, 1] = eta / ix_, eta / iy_
+                # the divergence test (Simulation._check)
+                fin = fin and math.isfinite(loss)
+                if chk_sigma[i]:
+                    fin = fin and math.isfinite(sgx) and math.isfinite(sgy)
+                if chk_eff[i]:  # the effective rate η^t/(σ+ε), divided only where needed
+                    fin = fin and _ratio_finite(eta, ix_) and _ratio_finite(eta, iy_)
+                if chk_lr[i]:
+                    fin = fin and math.isfinite(eta)
+                fin = fin and abs(nx - cx) <= bound and abs(ny - cy) <= bound
+                code = RUNNING
+                if not fin:
+                    code = DIVERGED
+                    # θ^(row−1) (the start at row 0) and its loss are the summary's final ones
+                    kx, ky = x, y
+                    final_theta[i, 0], final_theta[i, 1], final_loss[i] = x, y, prev_loss[i]
+                else:
+                    conv = has_g and gn < tol_g
+                    conv = conv or abs(loss - prev_loss[i]) < tol_l
+                    # a valid row: the summaries
+                    low = lowest[i]
+                    if loss < low or math.isnan(low):
+                        lowest[i] = loss
+                    if has_target and to_target[i] < 0:
+                        if (abs(loss - star) if star_finite else loss) < ttol:
+                            to_target[i] = row
+                    kx, ky = nx, ny
+                    if conv:
+                        code = CONVERGED
+                    elif row == limit[i]:
+                        code = FINISHED
+                    if code != RUNNING:
+                        final_theta[i, 0], final_theta[i, 1], final_loss[i] = nx, ny, loss
+                prev_loss[i] = loss
+                if code == RUNNING:
+                    theta[i, 0], theta[i, 1] = nx, ny
+                    step[i, 0] = K / ix_ * mx
+                    step[i, 1] = K / iy_ * my
+                    m[i, 0], m[i, 1], s[i, 0], s[i, 1] = mx, my, vx, vy
+                    continue
+                # Simulation._stop
+                stopped += 1
+                live[i] = False
+                status[i] = code
+                stop[i] = row
+                last[i] = row - 1 if code == DIVERGED else row
+                if not (math.isfinite(kx) and math.isfinite(ky)):
+                    kx, ky = start[i, 0], start[i, 1]
+                theta[i, 0], theta[i, 1] = kx, ky
+                step[i, 0] = step[i, 1] = 0.0
+                # FusedPlan.freeze
+                m[i, 0] = m[i, 1] = s[i, 0] = s[i, 1] = 0.0
+                a[i, 0] = a[i, 1] = 0.0
+                D[i, 0] = D[i, 1] = 1.0
+        # the runs still going: their newest row is the last valid one
         for i in range(i0, i1):
-            if not live[i]:
-                continue
-            x, y = theta[i, 0], theta[i, 1]
-            if row:
-                nx, ny = x - step[i, 0], y - step[i, 1]
-            else:
-                nx, ny = x, y
-            mx, my = m[i, 0], m[i, 1]
-            if nest:
-                px, py = gam[i, 0] * mx + nx, gam[i, 1] * my + ny
-                loss = _value_grad(kind, nx, ny, c)[0]
-                _, gx, gy = _value_grad(kind, px, py, c)
-            else:
-                loss, gx, gy = _value_grad(kind, nx, ny, c)
-            # the fused update (engine/fused.py)
-            b, d = tb[jb, i if wb else 0], td[jd, i if wd else 0]
-            C, K = tC[jC, i if wC else 0], tK[jK, i if wK else 0]
-            mx = mx * a[i, 0] + gx * b
-            my = my * a[i, 1] + gy * b
-            vx = s[i, 0] * cc[i, 0] + gx * gx * d
-            vy = s[i, 1] * cc[i, 1] + gy * gy * d
-            sgx = math.sqrt(vx * C + D[i, 0])
-            sgy = math.sqrt(vy * C + D[i, 1])
-            ix_, iy_ = sgx + eps[i, 0], sgy + eps[i, 1]
-            eta = lr[jl, i if wl else 0]
-            efx, efy = eta / ix_, eta / iy_
-            if want_gn:
-                gn = math.hypot(gx, gy)
-                fin = math.isfinite(gn)
-            else:
-                gn = 0.0
-                fin = (abs(gx) < _SAFE and abs(gy) < _SAFE) or math.isfinite(math.hypot(gx, gy))
-            if record:
-                h_th[at, i, 0], h_th[at, i, 1] = nx, ny
-                h_loss[at, i] = loss
-                h_g[at, i, 0], h_g[at, i, 1] = gx, gy
-                h_gn[at, i] = gn
-                h_lr[at, i] = eta
-                h_sig[at, i, 0], h_sig[at, i, 1] = sgx, sgy
-                h_eff[at, i, 0], h_eff[at, i, 1] = efx, efy
-            # the divergence test (Simulation._check)
-            fin = fin and math.isfinite(loss)
-            if chk_sigma[i]:
-                fin = fin and math.isfinite(sgx) and math.isfinite(sgy)
-            if chk_eff[i]:
-                fin = fin and math.isfinite(efx) and math.isfinite(efy)
-            if chk_lr[i]:
-                fin = fin and math.isfinite(eta)
-            fin = fin and abs(nx - cx) <= bound and abs(ny - cy) <= bound
-            code = RUNNING
-            if not fin:
-                code = DIVERGED
-                # θ^(row−1) (the start at row 0) and its loss are the summary's final ones
-                kx, ky = x, y
-                final_theta[i, 0], final_theta[i, 1], final_loss[i] = x, y, prev_loss[i]
-            else:
-                conv = has_g and gn < tol_g
-                conv = conv or abs(loss - prev_loss[i]) < tol_l
-                # a valid row: the summaries
-                low = lowest[i]
-                if loss < low or math.isnan(low):
-                    lowest[i] = loss
-                if has_target and to_target[i] < 0:
-                    if (abs(loss - star) if star_finite else loss) < ttol:
-                        to_target[i] = row
-                kx, ky = nx, ny
-                if conv:
-                    code = CONVERGED
-                elif row == limit[i]:
-                    code = FINISHED
-                if code != RUNNING:
-                    final_theta[i, 0], final_theta[i, 1], final_loss[i] = nx, ny, loss
-            prev_loss[i] = loss
-            if code == RUNNING:
-                theta[i, 0], theta[i, 1] = nx, ny
-                step[i, 0] = K / ix_ * mx
-                step[i, 1] = K / iy_ * my
-                m[i, 0], m[i, 1], s[i, 0], s[i, 1] = mx, my, vx, vy
-                continue
-            # Simulation._stop
-            stopped += 1
-            live[i] = False
-            status[i] = code
-            stop[i] = row
-            last[i] = row - 1 if code == DIVERGED else row
-            if not (math.isfinite(kx) and math.isfinite(ky)):
-                kx, ky = start[i, 0], start[i, 1]
-            theta[i, 0], theta[i, 1] = kx, ky
-            step[i, 0] = step[i, 1] = 0.0
-            # FusedPlan.freeze
-            m[i, 0] = m[i, 1] = s[i, 0] = s[i, 1] = 0.0
-            a[i, 0] = a[i, 1] = 0.0
-            D[i, 0] = D[i, 1] = 1.0
-    # the runs still going: their newest row is the last valid one
-    for i in range(i0, i1):
-        if live[i]:
-            last[i] = r0 + k - 1
-            final_theta[i, 0], final_theta[i, 1], final_loss[i] = theta[i, 0], theta[i, 1], \
-                prev_loss[i]
-    return stopped
+            if live[i]:
+                last[i] = r0 + k - 1
+                final_theta[i, 0], final_theta[i, 1], final_loss[i] = theta[i, 0], theta[i, 1], \
+                    prev_loss[i]
+        return stopped
+    return _block
+
+
+_block_recorded = _make_block(True)
+_block_free = _make_block(False)

@@ -104,6 +104,8 @@ class Simulation:
         kinds = sorted(set(names))
         opt = np.full(n, kinds[0]) if len(kinds) == 1 else np.array(names)
         self._opt = opt
+        every = np.ones(n, dtype=bool)
+        runs_of = (lambda o: every) if len(kinds) == 1 else (lambda o: opt == o)  # noqa: E731
         self.status = [RUNNING] * n
         self.stop_step: list[int | None] = [None] * n
         self._last = np.zeros(n, dtype=np.int64)  # last valid row per run
@@ -115,15 +117,10 @@ class Simulation:
 
         # learning rates: η, and which runs need a per-step schedule
         spec_of = {o: OPTIMIZERS[o] for o in kinds}
-        try:
-            self._lr0 = np.fromiter(map(itemgetter("lr"), hypers), float, n)
-        except KeyError:
-            self._lr0 = np.array([r.hyper["lr"] if "lr" in r.hyper else r.lr
-                                  for r in self.runs], dtype=float)
         has_lr = np.ones(n, dtype=bool)
         for o, spec in spec_of.items():
             if not spec.has_lr:
-                has_lr[opt == o] = False
+                has_lr[runs_of(o)] = False
         self._has_lr = has_lr
         nonconst = [] if schedules.count(CONSTANT) == n else \
             [i for i, sc in enumerate(schedules) if sc.name != "constant"]
@@ -143,7 +140,7 @@ class Simulation:
         stateful[self._pl] = True
         fast, self._groups = [], []
         for o, spec in spec_of.items():
-            mine = opt == o
+            mine = runs_of(o)
             if fused and spec.full_version is not None:
                 ix = np.flatnonzero(mine & ~stateful)
                 if len(ix):
@@ -154,10 +151,18 @@ class Simulation:
             if len(ix):
                 self._groups.append(_Group(spec, ix, n, self.runs))
         self._fused = FusedPlan(n, fused_groups(fast)) if fast else None
+        if len(fast) == 1 and len(fast[0][1]) == n and hasattr(fast[0][2], "lr"):
+            self._lr0 = np.broadcast_to(fast[0][2].lr[:, 0], (n,)).copy()  # read already
+        else:
+            try:
+                self._lr0 = np.fromiter(map(itemgetter("lr"), hypers), float, n)
+            except KeyError:
+                self._lr0 = np.array([r.hyper["lr"] if "lr" in r.hyper else r.lr
+                                      for r in self.runs], dtype=float)
         self._lookahead = [g for g in self._groups if g.spec.lookahead is not None]
         masks = [np.zeros(n, dtype=bool) for _ in range(3)]
         for o, spec in spec_of.items():
-            mine = opt == o
+            mine = runs_of(o)
             masks[0][mine] = spec.has_sigma
             masks[1][mine] = spec.eff in ("lr", "adaptive", "delta")
             masks[2][mine] = spec.has_lr
