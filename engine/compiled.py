@@ -14,10 +14,11 @@ every condition holds:
 - numba can be imported and the kernel compiles; ``DESCENT_LAB_NO_COMPILE=1`` turns it off.
 
 Otherwise, or when anything fails, the NumPy path runs unchanged. numba is imported only when
-a simulation is about to use the kernel: an ``advance`` of at least ``LOAD_WORK`` run-steps
-(``compiled=True`` forces it), so neither the app's start nor its step-by-step playback wait
-for it; once loaded, every eligible chunk uses it. Both paths keep the same state, so a
-simulation may switch between them from one call to the next.
+a simulation is about to use the kernel: an ``advance`` that would take NumPy about as long as
+loading it (about a second: ``worth_loading``; ``compiled=True`` forces it), so neither the
+app's start nor its step-by-step playback wait for it; once loaded, every eligible chunk uses
+it. Both paths keep the same state, so a simulation may switch between them from one call to
+the next. ``preload()`` loads it in a background thread (for the app, once its window shows).
 
 The machine code is cached (numba's ``cache=True``) in ``$DESCENT_LAB_CACHE_DIR``, else the
 platform's cache folder (``~/.cache/descent-lab`` on Linux), else the temporary folder, in a
@@ -37,9 +38,11 @@ import numpy as np
 
 from engine.runs import CONVERGED, DIVERGED, FINISHED
 
-#: an ``advance`` of at least this many run-steps loads the kernel (importing numba and reading
-#: its cache take about half a second, once per process)
-LOAD_WORK = 200_000
+#: an ``advance`` of k steps of n runs loads the kernel when k·(n + STEP_RUNS) reaches this:
+#: importing numba and reading its cache take about a second, once per process, about what
+#: NumPy needs for that much work (a NumPy step costs about as much as STEP_RUNS more runs)
+LOAD_WORK = 6_000_000
+STEP_RUNS = 130
 #: the surfaces the kernel knows, in the order of its ``kind`` (engine/_kernel.py, SURFACES)
 KINDS = ("rosenbrock", "quadratic", "himmelblau", "saddle", "canyon")
 _STATUS = {1: CONVERGED, 2: DIVERGED, 3: FINISHED}
@@ -72,6 +75,15 @@ def load():
             if _kernel is None:
                 _kernel = _load() or False
     return _kernel or None
+
+
+def preload() -> threading.Thread | None:
+    """Load the kernel in a daemon thread (None when it is loaded, failed or turned off)."""
+    if _kernel is not None or disabled():
+        return None
+    thread = threading.Thread(target=load, name="descent-lab-kernel", daemon=True)
+    thread.start()
+    return thread
 
 
 def _load():
@@ -174,6 +186,7 @@ class CompiledPlan:
         self.kind = kind
         self.constants = np.ascontiguousarray(constants, dtype=float)
         self.force = force
+        self.n = sim.n
         self.start = sim.theta.copy()  # built from the runs' starts
         tol, target = sim.tolerance, sim.target
         self.flags = np.array([tol.grad_norm is not None, target is not None])
@@ -185,11 +198,11 @@ class CompiledPlan:
                              0.0 if target is None else target[1]], dtype=float)
         self._dummies = _dummies()
 
-    def kernel(self, work: int):
-        """The kernel for an ``advance`` of ``work`` run-steps, or None (NumPy path)."""
+    def kernel(self, steps: int):
+        """The kernel for an ``advance`` of ``steps``, or None (NumPy path)."""
         if _kernel:
             return _kernel
-        if _kernel is False or not (self.force or work >= LOAD_WORK):
+        if _kernel is False or not (self.force or worth_loading(self.n, steps)):
             return None
         return load()
 
@@ -228,6 +241,11 @@ class CompiledPlan:
             for i in np.flatnonzero(was & ~sim._live):
                 sim.status[i] = _STATUS[int(status[i])]
                 sim.stop_step[i] = int(stop[i])
+
+
+def worth_loading(n: int, steps: int) -> bool:
+    """Whether ``steps`` of ``n`` runs are worth loading the kernel for."""
+    return steps * (n + STEP_RUNS) >= LOAD_WORK
 
 
 def plan(sim, compiled: bool | None) -> CompiledPlan | None:

@@ -204,7 +204,7 @@ class Simulation:
         self._cap = 0
         self._base = 0  # row number of the buffers' first row (record-free: the chunk's first)
         self._compiled = compiled_plan(self, compiled)
-        self._rows(1, n)
+        self._rows(1, 1)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -230,7 +230,7 @@ class Simulation:
         while done < k and self._live.any():
             c = min(per_chunk, k - done)
             r0 = self.rows
-            self._rows(c, self.n * k)
+            self._rows(c, k)
             if not self._live.any():  # the last run stopped inside this chunk: end there
                 self.rows = max(r0, max(s for s in self.stop_step if s is not None) + 1)
                 done += self.rows - r0
@@ -291,11 +291,11 @@ class Simulation:
                 new[f][: self.rows] = old[f][: self.rows]
         self._buf, self._cap = new, cap
 
-    def _rows(self, c: int, work: int) -> None:
+    def _rows(self, c: int, steps: int) -> None:
         """Compute and check rows self.rows..self.rows+c−1, through the compiled kernel where
-        it applies (``work``: run-steps of the whole ``advance``), else through NumPy."""
+        it applies (``steps``: those of the whole ``advance``), else through NumPy."""
         r0 = self.rows
-        kernel = self._compiled.kernel(work) if self._compiled is not None else None
+        kernel = self._compiled.kernel(steps) if self._compiled is not None else None
         if kernel is not None:
             if self.record:
                 self._ensure(r0 + c)

@@ -25,7 +25,7 @@ from surfaces.classic import quadratic_value_grad, rosenbrock_value_grad
 from surfaces.saddles import saddle_value_grad
 from surfaces.standard_functions import himmelblau_value_grad
 
-from tests.test_optimizer_registry import FIELDS, same_history, spec_run
+from tests.test_optimizer_registry import same_history, spec_run
 
 ROOT = Path(__file__).resolve().parent.parent
 FUSED = [o for o, s in OPTIMIZERS.items() if s.full_version is not None]
@@ -266,18 +266,31 @@ def test_numba_is_not_imported_by_the_command_line_or_small_simulations():
 
 
 @needs_numba
-def test_a_big_advance_loads_the_kernel_and_gives_the_numpy_numbers():
+def test_a_big_advance_loads_the_kernel_and_gives_the_numpy_numbers(monkeypatch):
+    monkeypatch.setattr(compiled, "_kernel", None)  # as in a fresh process
     surf = make_surface("rosenbrock", {})
     runs = [spec_run(o, o, lr=lr) for o, lr in
             (("gd", 5e-4), ("momentum", 1e-4), ("nesterov", 1e-4), ("adagrad", 0.1),
              ("rmsprop", 1e-3), ("adam", 1e-2))]
     auto = Simulation(surf, runs)
     assert auto._compiled is not None and not auto._compiled.force
-    steps = math.ceil(compiled.LOAD_WORK / len(runs))
-    auto.run_to(steps)
+    steps = math.ceil(compiled.LOAD_WORK / (len(runs) + compiled.STEP_RUNS))
+    assert compiled.worth_loading(len(runs), steps)
+    assert not compiled.worth_loading(len(runs), steps - 1)
+    auto.advance(steps - 1)  # NumPy: not worth loading for
+    assert compiled._kernel is None
+    auto.advance(steps)
     assert compiled.loaded()
     slow = Simulation(surf, runs, compiled=False)
-    slow.run_to(steps)
+    slow.run_to(2 * steps - 1)
     _same(auto, slow)
-    for f in FIELDS:
-        assert getattr(auto.history(5), f).shape[0] == steps + 1
+    assert auto.history(5).theta.shape[0] == 2 * steps
+
+
+@needs_numba
+def test_preload_loads_the_kernel_in_the_background(monkeypatch):
+    monkeypatch.setattr(compiled, "_kernel", None)
+    thread = compiled.preload()
+    assert thread is not None and thread.daemon
+    thread.join(timeout=120)
+    assert compiled.loaded() and compiled.preload() is None
