@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.runs import CONVERGED, DIVERGED, FINISHED
+from engine.step_tables import learning_rates
 
 #: an ``advance`` of k steps of n runs loads the kernel when k·(n + STEP_RUNS) reaches this:
 #: importing numba and reading its cache take about a second, once per process, about what
@@ -211,7 +212,7 @@ class CompiledPlan:
         do (the record's buffers must have room when recording)."""
         fz = sim._fused
         # η^t: one row when no run has a per-step schedule
-        lr = sim._learning_rates(r0, k) if sim._scheduled else sim._lr0.reshape(1, -1)
+        lr = learning_rates(sim, r0, k) if sim._scheduled else sim._lr0.reshape(1, -1)
         t = np.arange(r0, r0 + k, dtype=float)[:, None]
         if len(fz.groups) == 1:
             spec, _, h = fz.groups[0]

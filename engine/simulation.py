@@ -27,13 +27,13 @@ from typing import Sequence
 import numpy as np
 
 from engine import streams
-from engine.batches import batches
+from engine.step_tables import batches, learning_rates
 from engine.compiled import plan as compiled_plan
 from engine.fused import FusedPlan, fused_groups
 from engine.limits import check_record_memory
 from engine.optimizers import OPTIMIZERS, Context, Hyper
 from engine.runs import (CONVERGED, DIVERGED, FINISHED, RUNNING, RunHistory,  # noqa: F401
-                         RunSpec, Summary, Tolerance)
+                         RunSpec, Summary, Tolerance, run_columns)
 from engine.schedules import CONSTANT
 
 _CHUNK = 2048          # most steps computed per chunk
@@ -45,23 +45,6 @@ ROW_BYTES = 11 * 8
 
 _FIELDS = (("theta", 2), ("loss", 0), ("grad", 2), ("grad_norm", 0), ("lr", 0), ("sigma", 2),
            ("eff_lr", 2))
-
-
-def _columns(runs):
-    """The runs' optimizer, hyper, start, schedule, gradient_noise and max_steps as lists, in
-    one pass: with 100,000 runs each pass over the RunSpec objects is cache misses, and one
-    loop costs half of six ``map(attrgetter)`` passes."""
-    cols = names, hypers, starts, schedules, noise, limits = [], [], [], [], [], []
-    add = names.append, hypers.append, starts.extend, schedules.append, noise.append, \
-        limits.append
-    for r in runs:
-        add[0](r.optimizer)
-        add[1](r.hyper)
-        add[2](r.start)
-        add[3](r.schedule)
-        add[4](r.gradient_noise)
-        add[5](r.max_steps)
-    return cols
 
 
 class _Group:
@@ -100,7 +83,7 @@ class Simulation:
         self.record = bool(record)
         self.target = target
         n = self.n = len(self.runs)
-        names, hypers, starts, schedules, noise, limits = _columns(self.runs)
+        names, hypers, starts, schedules, noise, limits = run_columns(self.runs)
         kinds = sorted(set(names))
         opt = np.full(n, kinds[0]) if len(kinds) == 1 else np.array(names)
         self._opt = opt
@@ -307,23 +290,11 @@ class Simulation:
             self._run_rows(c)
         self._check(r0, r0 + c)
 
-    def _learning_rates(self, t0: int, k: int) -> np.ndarray:
-        """(k, n) η^t for steps t0..t0+k−1 (the plateau factor is applied step by step)."""
-        lr = np.empty((k, self.n))
-        lr[:] = self._lr0
-        lr[:, ~self._has_lr] = np.nan
-        if self._scheduled:
-            t = np.arange(t0, t0 + k, dtype=float)
-            for i in self._scheduled:
-                r = self.runs[i]
-                lr[:, i] = r.schedule.values(r.lr, t)
-        return lr
-
     def _run_rows(self, k: int) -> None:
         """Compute rows self.rows .. self.rows+k−1 (applying the pending step first, except
         for row 0)."""
         r0, base = self.rows, self._base
-        lr_k = self._learning_rates(r0, k)
+        lr_k = learning_rates(self, r0, k)
         fz = self._fused
         if fz is not None:
             co = fz.coefficients(lr_k, r0, k)

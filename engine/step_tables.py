@@ -1,10 +1,24 @@
-"""Mini-batch tables of a simulation: which examples, with which weights, each run's
-gradient uses at each step (shuffled per epoch by the run's own stream, engine.streams)."""
+"""Per-step tables of a simulation for a chunk of steps: η^t of every run (its schedule
+applied), and the mini-batches (which examples, with which weights, each run's gradient uses,
+shuffled per epoch by the run's own stream, engine.streams)."""
 from __future__ import annotations
 
 import numpy as np
 
 from engine import streams
+
+
+def learning_rates(sim, t0: int, k: int) -> np.ndarray:
+    """(k, n) η^t for steps t0..t0+k−1 (the plateau factor is applied step by step)."""
+    lr = np.empty((k, sim.n))
+    lr[:] = sim._lr0
+    lr[:, ~sim._has_lr] = np.nan
+    if sim._scheduled:
+        t = np.arange(t0, t0 + k, dtype=float)
+        for i in sim._scheduled:
+            r = sim.runs[i]
+            lr[:, i] = r.schedule.values(r.lr, t)
+    return lr
 
 
 def batches(sim, t0: int, k: int):
