@@ -45,6 +45,19 @@ def _ratio_finite(a, b):
 
 
 @njit(inline="always")
+def _norm_finite(x, y):
+    """‖(x, y)‖ = hypot(x, y) is finite, without calling hypot. Exact below 1.2e308 (where
+    ‖g‖ ≤ √2·max(|x|, |y|) cannot overflow); above, decided on squares scaled by 2^−600, which
+    agrees with hypot unless ‖g‖ lies within about an ulp of the largest double."""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return False
+    if abs(x) <= 1.2e308 and abs(y) <= 1.2e308:
+        return True
+    x, y = x * 2.0 ** -600, y * 2.0 ** -600
+    return math.sqrt(x * x + y * y) <= 1.7976931348623157e308 * 2.0 ** -600
+
+
+@njit(inline="always")
 def _value_grad(kind, x, y, c):
     if kind == 0:
         return _rosenbrock(x, y, c)
@@ -83,6 +96,13 @@ def advance(kind, c, r0, k, nest, record,
                 final_theta, final_loss, lowest, to_target, prev_loss,
                 chk_sigma, chk_eff, chk_lr, flags, num,
                 h_th, h_loss, h_g, h_gn, h_lr, h_sig, h_eff, base)
+        elif flags[0]:
+            stopped += _block_free_norm(
+                kind, c, r0, k, nest, i0, i1, theta, step, m, s, a, cc, D, eps, gam,
+                tb, td, tC, tK, lr, start, limit, live, status, stop, last,
+                final_theta, final_loss, lowest, to_target, prev_loss,
+                chk_sigma, chk_eff, chk_lr, flags, num,
+                h_th, h_loss, h_g, h_gn, h_lr, h_sig, h_eff, base)
         else:
             stopped += _block_free(
                 kind, c, r0, k, nest, i0, i1, theta, step, m, s, a, cc, D, eps, gam,
@@ -93,14 +113,15 @@ def advance(kind, c, r0, k, nest, record,
     return stopped
 
 
-def _make_block(record):
-    """The loop over one block of runs, with or without writing the record: ``record`` is a
-    constant of the compiled code, so the record-free loop has no trace of the record (its
-    stores would keep the compiler from holding values in registers)."""
-    return njit(nogil=True)(_block_source(record))
+def _make_block(record, norm):
+    """The loop over one block of runs, with or without writing the record, with or without
+    ‖g‖ (recorded, or for a gradient-norm tolerance). Both are constants of the compiled code,
+    so the plain record-free loop has no stores into the record and no call (of hypot): either
+    would keep the compiler from holding its values in registers."""
+    return njit(nogil=True)(_block_source(record, norm))
 
 
-def _block_source(record):
+def _block_source(record, norm):
     def _block(kind, c, r0, k, nest, i0, i1,
                theta, step, m, s, a, cc, D, eps, gam, tb, td, tC, tK, lr,
                start, limit, live, status, stop, last,
@@ -109,7 +130,7 @@ def _block_source(record):
                h_th, h_loss, h_g, h_gn, h_lr, h_sig, h_eff, base):
         cx, cy, bound, tol_g, tol_l, star, ttol = num[0], num[1], num[2], num[3], num[4], num[5], \
             num[6]
-        want_gn = record or flags[0]
+        want_gn = norm
         has_g, has_target = flags[0], flags[1]
         star_finite = math.isfinite(star)
         wb, wd, wC, wK = tb.shape[1] > 1, td.shape[1] > 1, tC.shape[1] > 1, tK.shape[1] > 1
@@ -147,12 +168,7 @@ def _block_source(record):
                 sgy = math.sqrt(vy * C + D[i, 1])
                 ix_, iy_ = sgx + eps[i, 0], sgy + eps[i, 1]
                 eta = lr[jl, i if wl else 0]
-                if want_gn:
-                    gn = math.hypot(gx, gy)
-                    fin = math.isfinite(gn)
-                else:
-                    gn = 0.0
-                    fin = (abs(gx) < _SAFE and abs(gy) < _SAFE) or math.isfinite(math.hypot(gx, gy))
+                gn = math.hypot(gx, gy) if want_gn else 0.0
                 if record:
                     h_th[at, i, 0], h_th[at, i, 1] = nx, ny
                     h_loss[at, i] = loss
@@ -161,15 +177,27 @@ def _block_source(record):
                     h_lr[at, i] = eta
                     h_sig[at, i, 0], h_sig[at, i, 1] = sgx, sgy
                     h_eff[at, i, 0], h_eff[at, i, 1] = eta / ix_, eta / iy_
-                # the divergence test (Simulation._check)
-                fin = fin and math.isfinite(loss)
-                if chk_sigma[i]:
-                    fin = fin and math.isfinite(sgx) and math.isfinite(sgy)
-                if chk_eff[i]:  # the effective rate η^t/(σ+ε), divided only where needed
-                    fin = fin and _ratio_finite(eta, ix_) and _ratio_finite(eta, iy_)
-                if chk_lr[i]:
-                    fin = fin and math.isfinite(eta)
-                fin = fin and abs(nx - cx) <= bound and abs(ny - cy) <= bound
+                # the divergence test (Simulation._check): first a test without branches
+                # that every value of an ordinary row passes, then the exact one
+                fine = ((abs(gx) < _SAFE) & (abs(gy) < _SAFE) & (abs(loss) < math.inf)
+                        & (sgx < math.inf) & (sgy < math.inf) & (abs(eta) < 1e10)
+                        & (ix_ > 1e-290) & (ix_ < math.inf) & (iy_ > 1e-290) & (iy_ < math.inf)
+                        & (abs(nx - cx) <= bound) & (abs(ny - cy) <= bound))
+                if fine and not want_gn:
+                    fin = True
+                else:
+                    if want_gn:
+                        fin = math.isfinite(gn)
+                    else:
+                        fin = _norm_finite(gx, gy)
+                    fin = fin and math.isfinite(loss)
+                    if chk_sigma[i]:
+                        fin = fin and math.isfinite(sgx) and math.isfinite(sgy)
+                    if chk_eff[i]:  # the effective rate η^t/(σ+ε)
+                        fin = fin and math.isfinite(eta / ix_) and math.isfinite(eta / iy_)
+                    if chk_lr[i]:
+                        fin = fin and math.isfinite(eta)
+                    fin = fin and abs(nx - cx) <= bound and abs(ny - cy) <= bound
                 code = RUNNING
                 if not fin:
                     code = DIVERGED
@@ -224,5 +252,6 @@ def _block_source(record):
     return _block
 
 
-_block_recorded = _make_block(True)
-_block_free = _make_block(False)
+_block_recorded = _make_block(True, True)
+_block_free_norm = _make_block(False, True)
+_block_free = _make_block(False, False)

@@ -294,3 +294,20 @@ def test_preload_loads_the_kernel_in_the_background(monkeypatch):
     assert thread is not None and thread.daemon
     thread.join(timeout=120)
     assert compiled.loaded() and compiled.preload() is None
+
+
+@needs_numba
+def test_the_kernels_test_of_a_finite_gradient_norm_agrees_with_hypot():
+    """Without a gradient-norm tolerance the record-free kernel decides whether ‖g‖ is finite
+    without calling hypot (a call would slow its loop); it agrees with hypot, the NumPy path's
+    test, everywhere but within an ulp of the largest double."""
+    from engine import _kernel
+
+    norm_finite = _kernel._norm_finite.py_func
+    big = [0.0, 1.0, 1e150, 1e300, 1.2e308, 1.25e308, 1.27e308, 1.3e308, 1.5e308, 1.79e308,
+           1.7976931348623157e308, math.inf, math.nan]
+    for x in big:
+        for y in big:
+            for sx, sy in ((1, 1), (-1, 1), (1, -1)):
+                want = math.isfinite(math.hypot(sx * x, sy * y))
+                assert norm_finite(sx * x, sy * y) == want, (x, y)
