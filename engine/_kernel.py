@@ -89,23 +89,16 @@ def advance(kind, c, r0, k, nest, record,
     stopped = 0
     for i0 in range(0, n, _BLOCK):
         i1 = min(n, i0 + _BLOCK)
-        if record:
-            stopped += _block_recorded(
-                kind, c, r0, k, nest, i0, i1, theta, step, m, s, a, cc, D, eps, gam,
-                tb, td, tC, tK, lr, start, limit, live, status, stop, last,
-                final_theta, final_loss, lowest, to_target, prev_loss,
-                chk_sigma, chk_eff, chk_lr, flags, num,
-                h_th, h_loss, h_g, h_gn, h_lr, h_sig, h_eff, base)
-        elif flags[0]:
-            stopped += _block_free_norm(
-                kind, c, r0, k, nest, i0, i1, theta, step, m, s, a, cc, D, eps, gam,
+        if record or flags[0]:  # ‖g‖ is needed
+            stopped += _block_general(
+                kind, c, r0, k, nest, record, i0, i1, theta, step, m, s, a, cc, D, eps, gam,
                 tb, td, tC, tK, lr, start, limit, live, status, stop, last,
                 final_theta, final_loss, lowest, to_target, prev_loss,
                 chk_sigma, chk_eff, chk_lr, flags, num,
                 h_th, h_loss, h_g, h_gn, h_lr, h_sig, h_eff, base)
         else:
-            stopped += _block_free(
-                kind, c, r0, k, nest, i0, i1, theta, step, m, s, a, cc, D, eps, gam,
+            stopped += _block_plain(
+                kind, c, r0, k, nest, record, i0, i1, theta, step, m, s, a, cc, D, eps, gam,
                 tb, td, tC, tK, lr, start, limit, live, status, stop, last,
                 final_theta, final_loss, lowest, to_target, prev_loss,
                 chk_sigma, chk_eff, chk_lr, flags, num,
@@ -113,16 +106,16 @@ def advance(kind, c, r0, k, nest, record,
     return stopped
 
 
-def _make_block(record, norm):
-    """The loop over one block of runs, with or without writing the record, with or without
-    ‖g‖ (recorded, or for a gradient-norm tolerance). Both are constants of the compiled code,
-    so the plain record-free loop has no stores into the record and no call (of hypot): either
+def _make_block(general):
+    """The loop over one block of runs. ``general``, a constant of the compiled code: it
+    computes ‖g‖ (with hypot) and writes the record when asked; the plain loop (record-free,
+    no gradient-norm tolerance) has neither stores into the record nor a call, either of which
     would keep the compiler from holding its values in registers."""
-    return njit(nogil=True)(_block_source(record, norm))
+    return njit(nogil=True)(_block_source(general))
 
 
-def _block_source(record, norm):
-    def _block(kind, c, r0, k, nest, i0, i1,
+def _block_source(general):
+    def _block(kind, c, r0, k, nest, record, i0, i1,
                theta, step, m, s, a, cc, D, eps, gam, tb, td, tC, tK, lr,
                start, limit, live, status, stop, last,
                final_theta, final_loss, lowest, to_target, prev_loss,
@@ -130,7 +123,7 @@ def _block_source(record, norm):
                h_th, h_loss, h_g, h_gn, h_lr, h_sig, h_eff, base):
         cx, cy, bound, tol_g, tol_l, star, ttol = num[0], num[1], num[2], num[3], num[4], num[5], \
             num[6]
-        want_gn = norm
+        want_gn = general
         has_g, has_target = flags[0], flags[1]
         star_finite = math.isfinite(star)
         wb, wd, wC, wK = tb.shape[1] > 1, td.shape[1] > 1, tC.shape[1] > 1, tK.shape[1] > 1
@@ -151,12 +144,15 @@ def _block_source(record, norm):
                 else:
                     nx, ny = x, y
                 mx, my = m[i, 0], m[i, 1]
-                if nest:
-                    px, py = gam[i, 0] * mx + nx, gam[i, 1] * my + ny
-                    loss = _value_grad(kind, nx, ny, c)[0]
-                    _, gx, gy = _value_grad(kind, px, py, c)
-                else:
-                    loss, gx, gy = _value_grad(kind, nx, ny, c)
+                # L at θ; ∇L at θ, or for Nesterov at the look-ahead point (a second pass
+                # through the same code: one copy of the surfaces' code is compiled, not two)
+                px, py = nx, ny
+                loss = gx = gy = 0.0
+                for q in range(2 if nest else 1):
+                    v, gx, gy = _value_grad(kind, px, py, c)
+                    if q == 0:
+                        loss = v
+                        px, py = gam[i, 0] * mx + nx, gam[i, 1] * my + ny
                 # the fused update (engine/fused.py)
                 b, d = tb[jb, i if wb else 0], td[jd, i if wd else 0]
                 C, K = tC[jC, i if wC else 0], tK[jK, i if wK else 0]
@@ -169,7 +165,7 @@ def _block_source(record, norm):
                 ix_, iy_ = sgx + eps[i, 0], sgy + eps[i, 1]
                 eta = lr[jl, i if wl else 0]
                 gn = math.hypot(gx, gy) if want_gn else 0.0
-                if record:
+                if general and record:
                     h_th[at, i, 0], h_th[at, i, 1] = nx, ny
                     h_loss[at, i] = loss
                     h_g[at, i, 0], h_g[at, i, 1] = gx, gy
@@ -252,6 +248,5 @@ def _block_source(record, norm):
     return _block
 
 
-_block_recorded = _make_block(True, True)
-_block_free_norm = _make_block(False, True)
-_block_free = _make_block(False, False)
+_block_general = _make_block(True)
+_block_plain = _make_block(False)
