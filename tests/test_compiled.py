@@ -311,3 +311,26 @@ def test_the_kernels_test_of_a_finite_gradient_norm_agrees_with_hypot():
             for sx, sy in ((1, 1), (-1, 1), (1, -1)):
                 want = math.isfinite(math.hypot(sx * x, sy * y))
                 assert norm_finite(sx * x, sy * y) == want, (x, y)
+
+
+@needs_numba
+@pytest.mark.parametrize("record", [True, False], ids=["recorded", "record-free"])
+def test_many_runs_across_blocks_equal_the_numpy_path(record):
+    """150 runs (the kernel goes through runs in blocks of 64), rates from calm to diverging,
+    some with step limits, starting all over the view."""
+    surf = make_surface("himmelblau", {})
+    rng = np.random.default_rng(5)
+    base = {"gd": 0.01, "momentum": 0.005, "nesterov": 0.005, "adagrad": 0.5,
+            "rmsprop": 0.05, "adam": 0.05}
+    runs = []
+    for i in range(150):
+        o = FUSED[i % len(FUSED)]
+        lr = base[o] * 10 ** rng.uniform(-1, 1.6)
+        start = tuple(rng.uniform(-5, 5, size=2))
+        limit = int(rng.integers(5, 300)) if i % 7 == 0 else None
+        runs.append(spec_run(o, f"r{i}", start=start, lr=lr, max_steps=limit))
+    fast, slow = _pair(surf, runs, record, tolerance=Tolerance(loss_change=1e-12),
+                       target=(0.0, 1e-8))
+    _same(fast, slow)
+    status = set(fast.status)
+    assert {DIVERGED, FINISHED, CONVERGED} <= status
