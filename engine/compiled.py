@@ -17,8 +17,10 @@ Otherwise, or when anything fails, the NumPy path runs unchanged. numba is impor
 a simulation is about to use the kernel: an ``advance`` that would take NumPy about as long as
 loading it (about a second: ``worth_loading``; ``compiled=True`` forces it), so neither the
 app's start nor its step-by-step playback wait for it; once loaded, every eligible chunk uses
-it. Both paths keep the same state, so a simulation may switch between them from one call to
-the next. ``preload()`` loads it in a background thread (for the app, once its window shows).
+it. Many smaller calls that add up to that much start loading it in a background thread, and
+NumPy goes on until it is there. Both paths keep the same state, so a simulation may switch
+between them from one call to the next. ``preload()`` loads it in a background thread (for
+the app, once its window shows).
 
 The machine code is cached (numba's ``cache=True``) in ``$DESCENT_LAB_CACHE_DIR``, else the
 platform's cache folder (``~/.cache/descent-lab`` on Linux), else the temporary folder, in a
@@ -55,6 +57,7 @@ _SOURCES = ("engine/_kernel.py", "surfaces/classic.py", "surfaces/standard_funct
 
 _lock = threading.Lock()
 _kernel = None  # the kernel module once loaded; False when it cannot be had
+_loader: threading.Thread | None = None  # preload()'s thread
 
 
 def disabled() -> bool:
@@ -79,12 +82,15 @@ def load():
 
 
 def preload() -> threading.Thread | None:
-    """Load the kernel in a daemon thread (None when it is loaded, failed or turned off)."""
-    if _kernel is not None or disabled():
-        return None
-    thread = threading.Thread(target=load, name="descent-lab-kernel", daemon=True)
-    thread.start()
-    return thread
+    """Load the kernel in a daemon thread (None when it is loaded, failed, turned off or
+    already loading)."""
+    global _loader
+    with _lock:
+        if _kernel is not None or disabled() or (_loader is not None and _loader.is_alive()):
+            return None
+        _loader = threading.Thread(target=load, name="descent-lab-kernel", daemon=True)
+        _loader.start()
+        return _loader
 
 
 def _load():
@@ -188,6 +194,7 @@ class CompiledPlan:
         self.constants = np.ascontiguousarray(constants, dtype=float)
         self.force = force
         self.n = sim.n
+        self.spent = 0  # NumPy's work so far, in k·(n + STEP_RUNS)
         self.start = sim.theta.copy()  # built from the runs' starts
         tol, target = sim.tolerance, sim.target
         self.flags = np.array([tol.grad_norm is not None, target is not None])
@@ -199,13 +206,20 @@ class CompiledPlan:
                              0.0 if target is None else target[1]], dtype=float)
         self._dummies = _dummies()
 
-    def kernel(self, steps: int):
-        """The kernel for an ``advance`` of ``steps``, or None (NumPy path)."""
+    def kernel(self, steps: int, rows: int):
+        """The kernel for ``rows`` of an ``advance`` of ``steps``, or None (NumPy path). Many
+        small calls (a sweep's chunks, playback) add up: once they have cost NumPy about what
+        loading does, the kernel loads in the background while NumPy goes on."""
         if _kernel:
             return _kernel
-        if _kernel is False or not (self.force or worth_loading(self.n, steps)):
+        if _kernel is False:
             return None
-        return load()
+        if self.force or worth_loading(self.n, steps):
+            return load()
+        self.spent += rows * (self.n + STEP_RUNS)
+        if self.spent >= LOAD_WORK:
+            preload()
+        return None
 
     def run(self, sim, kernel, r0: int, k: int) -> None:
         """Rows r0..r0+k−1 of ``sim`` through ``kernel``: what ``_run_rows`` and ``_check``

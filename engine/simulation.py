@@ -278,7 +278,7 @@ class Simulation:
         """Compute and check rows self.rows..self.rows+c−1, through the compiled kernel where
         it applies (``steps``: those of the whole ``advance``), else through NumPy."""
         r0 = self.rows
-        kernel = self._compiled.kernel(steps) if self._compiled is not None else None
+        kernel = self._compiled.kernel(steps, c) if self._compiled is not None else None
         if kernel is not None:
             if self.record:
                 self._ensure(r0 + c)

@@ -268,6 +268,7 @@ def test_numba_is_not_imported_by_the_command_line_or_small_simulations():
 @needs_numba
 def test_a_big_advance_loads_the_kernel_and_gives_the_numpy_numbers(monkeypatch):
     monkeypatch.setattr(compiled, "_kernel", None)  # as in a fresh process
+    monkeypatch.setattr(compiled, "_loader", None)
     surf = make_surface("rosenbrock", {})
     runs = [spec_run(o, o, lr=lr) for o, lr in
             (("gd", 5e-4), ("momentum", 1e-4), ("nesterov", 1e-4), ("adagrad", 0.1),
@@ -277,14 +278,14 @@ def test_a_big_advance_loads_the_kernel_and_gives_the_numpy_numbers(monkeypatch)
     steps = math.ceil(compiled.LOAD_WORK / (len(runs) + compiled.STEP_RUNS))
     assert compiled.worth_loading(len(runs), steps)
     assert not compiled.worth_loading(len(runs), steps - 1)
-    auto.advance(steps - 1)  # NumPy: not worth loading for
-    assert compiled._kernel is None
-    auto.advance(steps)
-    assert compiled.loaded()
+    auto.advance(steps // 2)  # NumPy: not worth loading for
+    assert compiled._kernel is None and compiled._loader is None
+    auto.advance(steps)  # loads the kernel before it starts
+    assert compiled.loaded() and compiled._loader is None
     slow = Simulation(surf, runs, compiled=False)
-    slow.run_to(2 * steps - 1)
+    slow.run_to(auto.step)
     _same(auto, slow)
-    assert auto.history(5).theta.shape[0] == 2 * steps
+    assert auto.history(5).theta.shape[0] == steps // 2 + steps + 1
 
 
 @needs_numba
@@ -334,3 +335,28 @@ def test_many_runs_across_blocks_equal_the_numpy_path(record):
     _same(fast, slow)
     status = set(fast.status)
     assert {DIVERGED, FINISHED, CONVERGED} <= status
+
+
+@needs_numba
+def test_many_small_advances_load_the_kernel_in_the_background(monkeypatch):
+    """A sweep advances in chunks and playback step by step: once they add up to the work
+    that pays for loading, the kernel loads in a thread while NumPy goes on."""
+    monkeypatch.setattr(compiled, "_kernel", None)
+    monkeypatch.setattr(compiled, "_loader", None)
+    surf = make_surface("rosenbrock", {})
+    runs = [spec_run("adam", f"a{i}", lr=1e-3 * (i + 1)) for i in range(50)]
+    sim = Simulation(surf, runs)
+    small = 200  # far from worth loading on its own
+    assert not compiled.worth_loading(len(runs), small)
+    calls = math.ceil(compiled.LOAD_WORK / (small * (len(runs) + compiled.STEP_RUNS)))
+    for _ in range(calls - 1):
+        sim.advance(small)
+    assert compiled._loader is None and compiled._kernel is None
+    sim.advance(small)
+    assert compiled._loader is not None
+    compiled._loader.join(timeout=120)
+    assert compiled.loaded()
+    sim.advance(small)  # through the kernel now
+    slow = Simulation(surf, runs, compiled=False)
+    slow.run_to(sim.step)
+    _same(sim, slow)
