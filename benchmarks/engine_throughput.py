@@ -7,17 +7,22 @@ Run on demand (not part of the test suite):
     python benchmarks/engine_throughput.py --steps 20000   # a quicker, smaller target
 
 It prints
-1. ns per optimizer-step (wall time / (runs × steps)) of Adam on Rosenbrock for 6, 600, 10,000
-   and 100,000 runs, recorded and record-free, beside a compiled reference loop of the same
-   Adam update on the same surface (numba: ``pip install -e ".[bench]"``; skipped without it).
-   The reference does what the record-free engine does per run and step: gradient, update,
-   loss, lowest loss, divergence test. Target (issue 10): record-free at ≥ 10,000 runs within
-   3× of the reference;
+0. the engine's compiled kernel (engine/compiled.py): the first call's compile time with an
+   empty cache, and a cached start (importing numba and reading the cache), each in a fresh
+   process;
+1. ns per optimizer-step (wall time / (runs × steps), building the Simulation included) of
+   Adam on Rosenbrock for 6, 600, 10,000 and 100,000 runs, recorded and record-free (the
+   engine as it runs: through its compiled kernel), the record-free NumPy path beside it
+   (``compiled=False``, what runs without numba), and a compiled reference loop of the same
+   Adam update on the same surface (numba, which the engine depends on; the column is skipped
+   without it). The reference does what the record-free engine does per run and step:
+   gradient, update, loss, lowest loss, divergence test. Target (issue 10): record-free at
+   ≥ 10,000 runs within 3× of the reference;
 2. building 100,000 runs: ``Simulation(...)`` from ready RunSpecs, and a 100,000-rate sweep's
    RunSpecs plus Simulation (target ≤ 0.5 s for the former);
 3. the target, benchmarks/rosenbrock6.toml (six first-order optimizers × 100,000 steps on
    Rosenbrock, full recording): the engine's time (build + run, best of 3; budget 1.5 s on a
-   2-core machine);
+   2-core machine), and the NumPy path's for comparison;
 4. when torch is importable: the same work as a torch.optim loop (one float64 parameter tensor
    per optimizer, the analytic Rosenbrock gradient written with torch operations and set as
    ``.grad`` by hand, no autograd; θ and g of every step copied into preallocated tensors,
@@ -124,29 +129,58 @@ def compiled_reference():
     return run
 
 
+_KERNEL_TIME = """
+import time
+t0 = time.perf_counter()
+from engine import compiled
+ok = compiled.load() is not None
+print(ok, time.perf_counter() - t0)
+"""
+
+
+def kernel_times() -> None:
+    """The kernel's compile time (empty cache) and cached start, each in a fresh process."""
+    print("0. The engine's compiled kernel (a fresh process each)")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "DESCENT_LAB_CACHE_DIR": tmp, "PYTHONPATH": str(ROOT)}
+        env.pop("DESCENT_LAB_NO_COMPILE", None)
+        got = []
+        for _ in range(2):
+            out = subprocess.run([sys.executable, "-c", _KERNEL_TIME], env=env, cwd=ROOT,
+                                 capture_output=True, text=True, check=True).stdout.split()
+            got.append((out[0] == "True", float(out[1])))
+    if not got[0][0]:
+        print("   numba is not installed or the kernel does not compile: NumPy path only")
+        return
+    print(f"   first call, empty cache (import numba + compile)  {got[0][1]:8.3f} s")
+    print(f"   cached start (import numba + read the cache)       {got[1][1]:8.3f} s")
+
+
 def throughput() -> None:
     surface = make_surface("rosenbrock", {})
     reference = compiled_reference()
     print("1. ns per optimizer-step, Adam on Rosenbrock (best of 2)")
-    print(f"   {'runs':>7} {'steps':>7} {'recorded':>9} {'record-free':>12} {'compiled':>9} "
-          f"{'free/compiled':>14}")
+    print(f"   {'runs':>7} {'steps':>7} {'recorded':>9} {'record-free':>12} {'NumPy free':>11} "
+          f"{'compiled':>9} {'free/compiled':>14} {'NumPy/free':>11}")
     for n, steps in SIZES:
         runs = adam_runs(n)
 
-        def go(record: bool):
-            sim = Simulation(surface, runs, record=record)
+        def go(record: bool, compiled: bool | None = None):
+            sim = Simulation(surface, runs, record=record, compiled=compiled)
             sim.run_to(steps)
             assert sim.step == steps and all(s == "running" for s in sim.status)
 
         work = n * steps * 1e-9
         rec = best_of(2, lambda: go(True)) / work
         free = best_of(2, lambda: go(False)) / work
+        slow = best_of(2, lambda: go(False, compiled=False)) / work
         if reference is not None:
             comp = best_of(2, lambda: reference(n, steps)) / work
             extra = f"{comp:>9.1f} {free / comp:>13.1f}×"
         else:
-            extra = f"{'(no numba)':>9}"
-        print(f"   {n:>7,} {steps:>7,} {rec:>9.1f} {free:>12.1f} {extra}")
+            extra = f"{'(no numba)':>9} {'':>14}"
+        print(f"   {n:>7,} {steps:>7,} {rec:>9.1f} {free:>12.1f} {slow:>11.1f} {extra} "
+              f"{slow / free:>10.1f}×")
     print("   target: record-free within 3× of the compiled loop at ≥ 10,000 runs")
 
 
@@ -161,11 +195,16 @@ def build_times() -> None:
     print(f"   a 100,000-rate sweep's RunSpecs + Simulation {sweep_t:8.3f} s")
 
 
-def engine_target(steps: int) -> float:
+def engine_target(steps: int, compiled: bool | None = None) -> float:
     exp = load(TARGET)
 
     def go():
-        sim = exp.simulation()
+        if compiled is None:
+            sim = exp.simulation()
+        else:
+            surface = exp.surface.build()
+            sim = Simulation(surface, exp.run_specs(surface), seed=exp.seed,
+                             tolerance=exp.tolerance, compiled=compiled)
         sim.run_to(steps)
         assert sim.step == steps and all(s == "running" for s in sim.status), sim.status
 
@@ -241,6 +280,8 @@ def main() -> None:
     steps = args.steps
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     if not args.no_throughput:
+        kernel_times()
+        print()
         throughput()
         print()
         build_times()
@@ -249,6 +290,9 @@ def main() -> None:
     eng = engine_target(steps)
     print(f"   engine (build + run, best of 3)        {eng:8.3f} s   "
           f"({6 * steps / eng:,.0f} optimizer-steps/s; budget for 100,000 steps: 1.5 s)")
+    slow = engine_target(steps, compiled=False)
+    print(f"   its NumPy path (compiled=False)         {slow:8.3f} s   "
+          f"({slow / eng:.1f}× the engine's time)")
     cmd = command_target(steps, csv=False)
     print(f"   python main.py run (subprocess)         {cmd:8.3f} s")
     cmd_csv = command_target(steps, csv=True)

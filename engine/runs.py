@@ -88,3 +88,20 @@ class Summary:
     steps_to_target: np.ndarray
     status: np.ndarray
     stop_step: np.ndarray
+
+
+def run_columns(runs):
+    """The runs' optimizer, hyper, start (flattened), schedule, gradient_noise and max_steps
+    as lists, in one pass: with 100,000 runs every pass over the RunSpec objects is cache
+    misses, and one loop costs half of six ``map(attrgetter)`` passes."""
+    cols = names, hypers, starts, schedules, noise, limits = [], [], [], [], [], []
+    add = names.append, hypers.append, starts.extend, schedules.append, noise.append, \
+        limits.append
+    for r in runs:
+        add[0](r.optimizer)
+        add[1](r.hyper)
+        add[2](r.start)
+        add[3](r.schedule)
+        add[4](r.gradient_noise)
+        add[5](r.max_steps)
+    return cols

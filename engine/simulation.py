@@ -21,17 +21,20 @@ stay where they are while the others go on.
 from __future__ import annotations
 
 import math
-from itertools import chain
+from operator import itemgetter
 from typing import Sequence
 
 import numpy as np
 
 from engine import streams
+from engine.step_tables import batches, learning_rates
+from engine.compiled import plan as compiled_plan
 from engine.fused import FusedPlan, fused_groups
 from engine.limits import check_record_memory
 from engine.optimizers import OPTIMIZERS, Context, Hyper
 from engine.runs import (CONVERGED, DIVERGED, FINISHED, RUNNING, RunHistory,  # noqa: F401
-                         RunSpec, Summary, Tolerance)
+                         RunSpec, Summary, Tolerance, run_columns)
+from engine.schedules import CONSTANT
 
 _CHUNK = 2048          # most steps computed per chunk
 _CHUNK_CELLS = 1 << 20  # most run-steps per chunk (bounds the per-chunk tables' memory)
@@ -63,12 +66,14 @@ class Simulation:
     steps are split into ``advance`` calls. ``record=False`` keeps per-run summaries only.
     ``target = (loss, tol)`` counts the steps until |L − loss| < tol (L < tol for a nan loss).
     ``fused=False`` sends every run through its optimizer's definition (the tests compare the
-    two paths).
+    two paths). ``compiled``: the compiled fast path (engine/compiled.py) where it applies —
+    None: for big ``advance`` calls, or once loaded; True: always; False: never.
     """
 
     def __init__(self, surface, runs: Sequence[RunSpec], seed: int = 0,
                  tolerance: Tolerance | None = None, record: bool = True,
-                 target: tuple[float, float] | None = None, fused: bool = True):
+                 target: tuple[float, float] | None = None, fused: bool = True,
+                 compiled: bool | None = None):
         if not runs:
             raise ValueError("an experiment needs at least one run")
         self.surface = surface
@@ -78,28 +83,30 @@ class Simulation:
         self.record = bool(record)
         self.target = target
         n = self.n = len(self.runs)
-        opt = np.array([r.optimizer for r in self.runs])
+        names, hypers, starts, schedules, noise, limits = run_columns(self.runs)
+        kinds = sorted(set(names))
+        opt = np.full(n, kinds[0]) if len(kinds) == 1 else np.array(names)
         self._opt = opt
+        every = np.ones(n, dtype=bool)
+        runs_of = (lambda o: every) if len(kinds) == 1 else (lambda o: opt == o)  # noqa: E731
         self.status = [RUNNING] * n
         self.stop_step: list[int | None] = [None] * n
         self._last = np.zeros(n, dtype=np.int64)  # last valid row per run
         self._live = np.ones(n, dtype=bool)
-        self.theta = np.fromiter(chain.from_iterable(r.start for r in self.runs), float,
-                                 2 * n).reshape(n, 2)
+        self.theta = np.array(starts, dtype=float).reshape(n, 2)
         self._step = np.zeros((n, 2))
         self._point = np.empty((n, 2))  # where the gradient is taken (look-ahead)
         self.rows = 0
 
         # learning rates: η, and which runs need a per-step schedule
-        spec_of = {o: OPTIMIZERS[o] for o in np.unique(opt)}
-        self._lr0 = np.array([r.hyper["lr"] if "lr" in r.hyper else r.lr for r in self.runs],
-                             dtype=float)
+        spec_of = {o: OPTIMIZERS[o] for o in kinds}
         has_lr = np.ones(n, dtype=bool)
         for o, spec in spec_of.items():
             if not spec.has_lr:
-                has_lr[opt == o] = False
+                has_lr[runs_of(o)] = False
         self._has_lr = has_lr
-        nonconst = [i for i, r in enumerate(self.runs) if r.schedule.name != "constant"]
+        nonconst = [] if schedules.count(CONSTANT) == n else \
+            [i for i, sc in enumerate(schedules) if sc.name != "constant"]
         self._scheduled = [i for i in nonconst if has_lr[i] and not self.runs[i].schedule.stateful]
         self._pl = np.array([i for i in nonconst if self.runs[i].schedule.stateful], dtype=np.int64)
         if len(self._pl):
@@ -116,27 +123,36 @@ class Simulation:
         stateful[self._pl] = True
         fast, self._groups = [], []
         for o, spec in spec_of.items():
-            mine = opt == o
+            mine = runs_of(o)
             if fused and spec.full_version is not None:
                 ix = np.flatnonzero(mine & ~stateful)
                 if len(ix):
-                    fast.append((spec, ix, Hyper.of(spec, [self.runs[i].hyper for i in ix])))
+                    mine_h = hypers if len(ix) == n else [hypers[i] for i in ix]
+                    fast.append((spec, ix, Hyper.of(spec, mine_h)))
                 mine = mine & stateful  # a plateau schedule changes η within a chunk
             ix = np.flatnonzero(mine)
             if len(ix):
                 self._groups.append(_Group(spec, ix, n, self.runs))
         self._fused = FusedPlan(n, fused_groups(fast)) if fast else None
+        if len(fast) == 1 and len(fast[0][1]) == n and hasattr(fast[0][2], "lr"):
+            self._lr0 = np.broadcast_to(fast[0][2].lr[:, 0], (n,)).copy()  # read already
+        else:
+            try:
+                self._lr0 = np.fromiter(map(itemgetter("lr"), hypers), float, n)
+            except KeyError:
+                self._lr0 = np.array([r.hyper["lr"] if "lr" in r.hyper else r.lr
+                                      for r in self.runs], dtype=float)
         self._lookahead = [g for g in self._groups if g.spec.lookahead is not None]
         masks = [np.zeros(n, dtype=bool) for _ in range(3)]
         for o, spec in spec_of.items():
-            mine = opt == o
+            mine = runs_of(o)
             masks[0][mine] = spec.has_sigma
             masks[1][mine] = spec.eff in ("lr", "adaptive", "delta")
             masks[2][mine] = spec.has_lr
         self._check_masks = tuple(masks)
 
         # randomness: only for runs that use batches or noise
-        self._noise = np.array([r.gradient_noise for r in self.runs], dtype=float)
+        self._noise = np.fromiter(noise, float, n)
         self._noisy = np.flatnonzero(self._noise > 0)
         nex = getattr(surface, "n_examples", 0)
         bsize = [min(r.batch_size or nex, nex) for r in self.runs] if nex else []
@@ -154,9 +170,9 @@ class Simulation:
             self._epoch = np.full(len(self._shuffled), -1, dtype=np.int64)
 
         never = np.iinfo(np.int64).max
-        self._limit = np.array([never if r.max_steps is None else r.max_steps
-                                for r in self.runs], dtype=np.int64)
-        self._has_limits = any(r.max_steps is not None for r in self.runs)
+        self._has_limits = limits.count(None) < n
+        self._limit = np.array([never if m is None else m for m in limits], dtype=np.int64) \
+            if self._has_limits else np.full(n, never, dtype=np.int64)
         self._center = np.array(self.surface.view_center)
         self._bound = float(self.surface.divergence_bound)
 
@@ -170,10 +186,8 @@ class Simulation:
         self._buf: dict[str, np.ndarray] = {}
         self._cap = 0
         self._base = 0  # row number of the buffers' first row (record-free: the chunk's first)
-        self._ensure(1)
-        with np.errstate(all="ignore"):
-            self._run_rows(1)
-        self._check(0, 1)
+        self._compiled = compiled_plan(self, compiled)
+        self._rows(1, 1)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -199,10 +213,7 @@ class Simulation:
         while done < k and self._live.any():
             c = min(per_chunk, k - done)
             r0 = self.rows
-            self._ensure(r0 + c)
-            with np.errstate(all="ignore"):
-                self._run_rows(c)
-            self._check(r0, r0 + c)
+            self._rows(c, k)
             if not self._live.any():  # the last run stopped inside this chunk: end there
                 self.rows = max(r0, max(s for s in self.stop_step if s is not None) + 1)
                 done += self.rows - r0
@@ -263,52 +274,27 @@ class Simulation:
                 new[f][: self.rows] = old[f][: self.rows]
         self._buf, self._cap = new, cap
 
-    def _learning_rates(self, t0: int, k: int) -> np.ndarray:
-        """(k, n) η^t for steps t0..t0+k−1 (the plateau factor is applied step by step)."""
-        lr = np.empty((k, self.n))
-        lr[:] = self._lr0
-        lr[:, ~self._has_lr] = np.nan
-        if self._scheduled:
-            t = np.arange(t0, t0 + k, dtype=float)
-            for i in self._scheduled:
-                r = self.runs[i]
-                lr[:, i] = r.schedule.values(r.lr, t)
-        return lr
-
-    def _batches(self, t0: int, k: int):
-        """Mini-batch indices and weights for steps t0..t0+k−1: (k, n, B) each; runs that use
-        the full batch see every example in natural order."""
-        nex, n, bmax = self._nex, self.n, self._bmax
-        idx = np.zeros((k, n, bmax), dtype=np.int64)
-        w = np.zeros((k, n, bmax))
-        full = self._bsize >= nex
-        if full.any():  # then bmax = nex
-            idx[:, full] = np.arange(nex)
-            w[:, full] = 1.0 / nex
-        sh = self._shuffled
-        B = self._bsize[sh]
-        nb = -(-nex // B)
-        cols = np.arange(bmax)
-        for j, t in enumerate(range(t0, t0 + k)):
-            e, bi = np.divmod(t, nb)
-            new = e != self._epoch
-            if new.any():
-                self._perm[new] = streams.permutations(self.seed, self._keys[sh[new]], e[new],
-                                                       nex)
-                self._epoch[new] = e[new]
-            lo = bi * B
-            size = np.minimum(B, nex - lo)
-            pos = np.minimum(lo[:, None] + cols[None, :], nex - 1)
-            ok = cols[None, :] < size[:, None]
-            idx[j, sh] = np.where(ok, np.take_along_axis(self._perm, pos, axis=1), 0)
-            w[j, sh] = np.where(ok, 1.0 / size[:, None], 0.0)
-        return idx, w
+    def _rows(self, c: int, steps: int) -> None:
+        """Compute and check rows self.rows..self.rows+c−1, through the compiled kernel where
+        it applies (``steps``: those of the whole ``advance``), else through NumPy."""
+        r0 = self.rows
+        kernel = self._compiled.kernel(steps, c) if self._compiled is not None else None
+        if kernel is not None:
+            if self.record:
+                self._ensure(r0 + c)
+            self._compiled.run(self, kernel, r0, c)
+            self.rows = r0 + c
+            return
+        self._ensure(r0 + c)
+        with np.errstate(all="ignore"):
+            self._run_rows(c)
+        self._check(r0, r0 + c)
 
     def _run_rows(self, k: int) -> None:
         """Compute rows self.rows .. self.rows+k−1 (applying the pending step first, except
         for row 0)."""
         r0, base = self.rows, self._base
-        lr_k = self._learning_rates(r0, k)
+        lr_k = learning_rates(self, r0, k)
         fz = self._fused
         if fz is not None:
             co = fz.coefficients(lr_k, r0, k)
@@ -325,7 +311,7 @@ class Simulation:
             noise *= self._noise[noisy][None, :, None]
         batched = self._batched
         if batched:
-            bidx, bw = self._batches(r0, k)
+            bidx, bw = batches(self, r0, k)
         surf, buf, step = self.surface, self._buf, self._step
         h_th, h_g, h_sig, h_eff = buf["theta"], buf["grad"], buf["sigma"], buf["eff_lr"]
         groups, pl = self._groups, self._pl

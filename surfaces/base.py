@@ -111,6 +111,13 @@ class Surface:
         """(value (n,), grad (n, 2)); override to share work on the hot path."""
         return self.value(p), self.grad(p)
 
+    def scalar_kernel(self) -> tuple[str, tuple[float, ...]] | None:
+        """(name, constants) of a scalar ``name_value_grad(x, y, c) -> (L, ∂L/∂x, ∂L/∂y)``
+        the engine may compile (engine/compiled.py), doing exactly the floating-point
+        operations of ``value`` and ``grad`` (a test compares them bit for bit); None: this
+        surface has none and always runs through NumPy."""
+        return None
+
     @property
     def view(self) -> tuple[float, float, float, float]:
         """Default view rectangle (xmin, xmax, ymin, ymax)."""

@@ -93,6 +93,9 @@ class Canyon(Surface):
         g[:, 0] -= self.tau * gu
         return g
 
+    def scalar_kernel(self):
+        return "canyon", (self.tau, self.w, self.e2, self.k, self._half_s, self._offset)
+
     def hessian(self, p):
         x = p[:, 0]
         u = p[:, 1] - self.tau * x
@@ -118,3 +121,15 @@ class Canyon(Surface):
         return (CriticalPoint(0.0, 0.0, "minimum",
                               "global minimum, L = 0; degenerate along the floor (it rises as "
                               "θ₁⁴, so one Hessian eigenvalue is 0 here)"),)
+
+
+# ------------------------------------------------------------------ scalar kernels
+# compiled by the engine (engine/compiled.py): the operations of value/grad in their order
+def canyon_value_grad(x, y, c):
+    tau, w, e2, k, half_s, offset = c[0], c[1], c[2], c[3], c[4], c[5]
+    u = y - tau * x
+    x2 = x * x
+    a, b = u - w, u + w
+    value = k * x2 * x2 + half_s * (math.sqrt(a * a + e2) + math.sqrt(b * b + e2) - offset)
+    gu = (a / math.sqrt(a * a + e2) + b / math.sqrt(b * b + e2)) * half_s
+    return value, x * x * x * (4.0 * k) - tau * gu, gu

@@ -48,6 +48,9 @@ class Rosenbrock(Surface):
         gx *= 2.0  # ∂L/∂x = 2(x(1 − 2b(y − x²)) − a) = −2(a − x) − 4bx(y − x²)
         return g
 
+    def scalar_kernel(self):
+        return "rosenbrock", (self.a, self.b)
+
     def hessian(self, p):
         x, y = p[:, 0], p[:, 1]
         h = np.empty((len(p), 2, 2))
@@ -120,12 +123,24 @@ class Quadratic(Surface):
         return 0.5 * np.einsum("ni,ij,nj->n", d, self.A, d)
 
     def grad(self, p):
-        return (p - self.c) @ self.A
+        # element-wise, not ``(p − c) @ A``: a matrix product's rounding depends on the BLAS
+        # kernel and on how many points share the call, and a run's path must not
+        d = p - self.c
+        A = self.A
+        g = np.empty_like(p)
+        g[:, 0] = d[:, 0] * A[0, 0] + d[:, 1] * A[1, 0]
+        g[:, 1] = d[:, 0] * A[0, 1] + d[:, 1] * A[1, 1]
+        return g
 
     def value_and_grad(self, p):
         d = p - self.c
-        g = d @ self.A
+        g = self.grad(p)
         return 0.5 * np.einsum("ni,ni->n", d, g), g
+
+    def scalar_kernel(self):
+        A = self.A
+        return "quadratic", (float(self.c[0]), float(self.c[1]), float(A[0, 0]),
+                             float(A[0, 1]), float(A[1, 0]), float(A[1, 1]))
 
     def hessian(self, p):
         return np.broadcast_to(self.A, (len(p), 2, 2)).copy()
@@ -142,3 +157,23 @@ class Quadratic(Surface):
     @property
     def critical_points(self):
         return (CriticalPoint(float(self.c[0]), float(self.c[1]), "minimum", "E = 0"),)
+
+
+# ------------------------------------------------------------------ scalar kernels
+# The engine compiles these (engine/compiled.py); each does the floating-point operations of
+# its surface's ``value`` and ``grad`` in the same order, so both give the same bits
+# (tests/test_compiled.py).
+def rosenbrock_value_grad(x, y, c):
+    a, b = c[0], c[1]
+    r = y - x * x
+    gy = r * (2.0 * b)
+    gx = ((1.0 - gy) * x - a) * 2.0
+    d = a - x
+    return d * d + b * (r * r), gx, gy
+
+
+def quadratic_value_grad(x, y, c):
+    d0, d1 = x - c[0], y - c[1]
+    a00, a01, a10, a11 = c[2], c[3], c[4], c[5]
+    value = 0.5 * ((((d0 * a00) * d0 + (d0 * a01) * d1) + (d1 * a10) * d0) + (d1 * a11) * d1)
+    return value, d0 * a00 + d1 * a10, d0 * a01 + d1 * a11

@@ -77,6 +77,9 @@ class Saddle(Surface):
         np.multiply(p[:, 1], 2.0 * self.b, out=g[:, 1])
         return g
 
+    def scalar_kernel(self):
+        return "saddle", (self._a2, self.b)
+
     def hessian(self, p):
         x = p[:, 0]
         h = np.zeros((len(p), 2, 2))
@@ -453,3 +456,11 @@ class FlatVsSharp(Surface):
                     out.append(CriticalPoint(float(x), 0.0, "maximum", f"L ≈ {val:.4f}"))
             self._crit = tuple(out)
         return self._crit
+
+
+# ------------------------------------------------------------------ scalar kernels
+# compiled by the engine (engine/compiled.py): the operations of value/grad in their order
+def saddle_value_grad(x, y, c):
+    a2, b = c[0], c[1]
+    d = x * x - a2
+    return d * d / a2 + b * y * y, (d * x) * (4.0 / a2), y * (2.0 * b)

@@ -64,6 +64,9 @@ class Himmelblau(Surface):
         g[:, 1] = 2.0 * a + 4.0 * y * b
         return g
 
+    def scalar_kernel(self):
+        return "himmelblau", ()
+
     def hessian(self, p):
         x, y = p[:, 0], p[:, 1]
         h = np.empty((len(p), 2, 2))
@@ -322,3 +325,11 @@ class SixHumpCamel(Surface):
             pts.append((0.0, 0.0, "saddle", "L = 0"))
             self._crit = refine_critical_points(self, pts)
         return self._crit
+
+
+# ------------------------------------------------------------------ scalar kernels
+# compiled by the engine (engine/compiled.py): the operations of value/grad in their order
+def himmelblau_value_grad(x, y, c):
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return a * a + b * b, 4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b

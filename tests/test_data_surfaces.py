@@ -10,6 +10,7 @@ from engine import csvio
 from engine.experiment import ExperimentError, loads
 from engine.optimizers import optimizer_spec
 from engine.simulation import RunSpec, Simulation
+from engine.step_tables import batches
 from surfaces import SURFACES, make_surface
 
 LR_CASES = [{}, {"scaled": False}, {"n": 7, "noise": 0.0, "true_w": -1.5, "true_b": 3.0},
@@ -305,7 +306,7 @@ def test_batches_cover_every_example_once_per_epoch_and_reshuffle():
     s = small_regression(N)
     sim = Simulation(s, [gd_spec(s, 0.1, batch_size=B), gd_spec(s, 0.1, label="full")])
     epochs, per_epoch = 5, math.ceil(N / B)
-    idx, w = sim._batches(0, epochs * per_epoch)
+    idx, w = batches(sim, 0, epochs * per_epoch)
     orders = []
     for e in range(epochs):
         seen = []
@@ -435,7 +436,7 @@ def test_batch_size_from_the_experiment_file_top_level_and_per_run():
     # each step of run 1 uses two examples, of run 2 five: the recorded gradients match
     for i, B in ((0, 2), (1, 5)):
         h = sim.history(i)
-        idx, w = Simulation(s, sim.runs, seed=7)._batches(0, 3)
+        idx, w = batches(Simulation(s, sim.runs, seed=7), 0, 3)
         for t in range(3):
             sel = idx[t, i, :B]
             expect = s.example_gradients(h.theta[t:t + 1])[0, sel].mean(axis=0)

@@ -18,6 +18,7 @@ not modify their inputs: they return a new state. Stopped runs are frozen by the
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -91,9 +92,12 @@ class Hyper:
         alike; a sweep's shared β then costs one power per step, not n)."""
         cols = {}
         for hp in spec.hyperparams:
-            vals = [x[hp.name] for x in hypers]
-            dtype = bool if hp.check == "bool" else object if hp.check == "choice" else float
-            col = np.array(vals, dtype=dtype).reshape(-1, 1)
+            vals = map(itemgetter(hp.name), hypers)
+            if hp.check in ("bool", "choice"):
+                col = np.array(list(vals), dtype=bool if hp.check == "bool" else object)
+            else:
+                col = np.fromiter(vals, float, len(hypers))
+            col = col.reshape(-1, 1)
             if len(col) > 1 and (col == col[0, 0]).all():
                 col = col[:1]
             cols[hp.name] = col
