@@ -50,6 +50,12 @@ def run_app(path: str | None = None) -> int:
             win.show()
     else:
         win.show()
+    from PySide6.QtCore import QTimer
+
+    from engine import compiled
+    # the engine's compiled kernel (big sweeps, atlases, long runs), loaded off the GUI thread
+    # once the window is up; without it, it loads itself the first time a run needs it
+    QTimer.singleShot(3000, compiled.preload)
     status = app.exec()
     dispose(win)
     return status
