@@ -11,10 +11,11 @@ optimizer"; nan and inf are never written (a diverged run's rows end at its last
 Speed: formatting millions of floats with ``repr`` one by one dominated ``main.py run --csv``.
 A run whose values are all finite is formatted in blocks of rows by orjson (C; the shortest
 round-trip digits, the same digits as ``repr``) from a NumPy matrix. Its text differs from
-``repr`` in two ways only: a single-digit negative exponent (``1e-7`` for ``1e-07``), fixed by
-plain string replacements, and the decade 1e-5 ≤ |v| < 1e-4, which orjson writes positionally
-(``0.00001``) and Python in exponent form (``1e-05``): rows holding such a value are formatted
-with ``repr`` field by field. Without orjson, or for a run with a non-finite value, every field
+``repr`` in two ways only: a single-digit negative exponent (``1e-7`` for ``1e-07``), fixed
+by plain string replacements, and the decade 1e-5 ≤ |v| < 1e-4, which
+orjson writes positionally (``0.000012``) and Python in exponent form (``1.2e-05``): those
+values are handed to orjson as nan (written ``null``, like the empty fields) and put back
+as ``repr`` writes them. Without orjson, or for a run with a non-finite value, every field
 is formatted with ``repr``. A test pins that both paths give the same bytes.
 """
 from __future__ import annotations
@@ -44,6 +45,7 @@ BLOCK_ROWS = 20000
 # occur: |v| ≥ 1e-5 is written without an exponent, smaller ones with at least e-6). Every
 # float of a row is followed by "," (a 0.0 column closes each row): one replacement per digit.
 _EXPONENT_FIXES = {d: (f"e-{d},", f"e-0{d},") for d in range(5, 10)}
+
 
 
 def _exponent_digits(m: np.ndarray) -> list[int]:
@@ -93,22 +95,29 @@ def _fast_blocks(prefix: str, cols: list, n: int) -> Iterable[str]:
         m = np.zeros((b - a, k + 1))  # the last column (0.0) closes each row with ","
         for j, c in enumerate(cols):
             m[:, j] = np.nan if c is None else c[a:b]
-        text = _orjson.dumps(m, option=numpy).decode("ascii")
-        for d in _exponent_digits(m):
-            text = text.replace(*_EXPONENT_FIXES[d])
-        if "null" in text:
-            text = text.replace("null", "")
-        # rows "x,…,eff_lr_y\n" and "lead,t," pieces, split at a separator that is not text
-        rows = (text[2:-6] + "\n").replace(",0.0],[", "\n\0").split("\0")
+        # orjson writes 1e-5 ≤ |v| < 1e-4 positionally (0.000012), repr in exponent form
+        # (1.2e-05): those values go in as nan (written null, like the empty fields) and
+        # come out as repr writes them
         mag = np.abs(m[:, :k])
         with np.errstate(invalid="ignore"):
             odd = (mag >= 1e-5) & (mag < 1e-4)
-        for r in np.flatnonzero(odd.any(axis=1)).tolist():
-            # orjson writes 1e-5 ≤ |v| < 1e-4 positionally; Python's repr does not
-            fields = rows[r][:-1].split(",")
-            for j in np.flatnonzero(odd[r]).tolist():
-                fields[j] = repr(float(m[r, j]))
-            rows[r] = ",".join(fields) + "\n"
+        odd_values = m[:, :k][odd].tolist() if odd.any() else []
+        if odd_values:
+            m[:, :k][odd] = np.nan
+        text = _orjson.dumps(m, option=numpy).decode("ascii")
+        for d in _exponent_digits(m):
+            text = text.replace(*_EXPONENT_FIXES[d])
+        if odd_values:
+            empty = np.array([c is None for c in cols])
+            nulls = (odd | empty).ravel()  # row-major, as the text
+            fill = np.full(int(nulls.sum()), "", dtype=object)
+            fill[odd.ravel()[nulls]] = [repr(v) for v in odd_values]
+            pieces = text.split("null")
+            text = "".join(chain.from_iterable(zip(pieces, fill.tolist()))) + pieces[-1]
+        elif "null" in text:
+            text = text.replace("null", "")
+        # rows "x,…,eff_lr_y\n" and "lead,t," pieces, split at a separator that is not text
+        rows = (text[2:-6] + "\n").replace(",0.0],[", "\n\0").split("\0")
         steps = _orjson.dumps(np.arange(a, b), option=numpy).decode("ascii")[1:-1] + ","
         steps = (lead + steps.replace(",", ",\0" + lead)).split("\0")  # n + 1: one spare
         yield "".join(chain.from_iterable(zip(steps, rows)))
