@@ -8,11 +8,10 @@ stride if still too long. The recorded data itself is never touched.
 
 Each path is 2 px wide (× the zoom, ``set_zoom``) over a 4 px dark outline (``halos``), on
 viridis lightened with white (``surface_colormap``), so every run colour stands out on
-every part of the map. Wide pens cost more to draw than 1 px ones: the outline is opaque (Qt
-draws it as separate segments, not as a stroked path), the paths are thinned to about a
-line width, and each path and outline is cached as a pixmap at screen resolution, so it is
-drawn again only when it changes (a path is re-set only once its run has moved a pixel);
-``benchmarks/gui_frame.py`` prints the cost against 1 px lines.
+every part of the map. The paths are thinned to about a line width and drawn by
+``gui.path_canvas`` on images that gain only each frame's new points (a path is re-set only
+once its run has moved a pixel); the current positions are one small item per run
+(``gui.markers``). ``benchmarks/gui_frame.py`` prints the frame times.
 """
 from __future__ import annotations
 
