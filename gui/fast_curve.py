@@ -84,6 +84,8 @@ def _dashes(seg, start, pattern):
     """(the dash pieces, the index of the segment each comes from)."""
     if not len(seg):
         return seg, np.zeros(0, dtype=np.int64)
+    if len(pattern) == 2:  # Qt's dashes and dots: on, off
+        return _on_off(seg, start, float(pattern[0]), float(pattern.sum()))
     m = len(pattern)
     period = float(pattern.sum())
     edges = np.concatenate(([0.0], np.cumsum(pattern)[:-1]))  # where each element begins
@@ -120,6 +122,31 @@ def _dashes(seg, start, pattern):
     out = np.empty((len(s), 4))
     out[:, 0], out[:, 1] = s[:, 0] + ta * dx, s[:, 1] + ta * dy
     out[:, 2], out[:, 3] = s[:, 0] + tb * dx, s[:, 1] + tb * dy
+    return out, seg_of
+
+
+def _on_off(seg, start, on: float, period: float):
+    """``_dashes`` for a pattern (on, period − on): the pieces [k·period, k·period + on) of
+    each segment's arc [start, start + length), in fewer NumPy calls (a frame's short parts
+    of dashed curves are many small arrays)."""
+    x0, y0 = seg[:, 0], seg[:, 1]
+    dx, dy = seg[:, 2] - x0, seg[:, 3] - y0
+    length = np.hypot(dx, dy)
+    a = start
+    k0 = np.floor(a / period)
+    n = (np.floor((a + length) / period) - k0).astype(np.int64) + 1  # periods it touches
+    seg_of = np.repeat(np.arange(len(seg)), n)
+    k = np.arange(len(seg_of)) - np.repeat(np.cumsum(n) - n, n) + k0[seg_of]
+    lo = np.maximum(k * period, a[seg_of])
+    hi = np.minimum(k * period + on, (a + length)[seg_of])
+    keep = hi > lo
+    seg_of, lo, hi = seg_of[keep], lo[keep], hi[keep]
+    inv = 1.0 / length[seg_of]  # a kept piece has a positive length
+    ta, tb = (lo - a[seg_of]) * inv, (hi - a[seg_of]) * inv
+    sx, sy, sdx, sdy = x0[seg_of], y0[seg_of], dx[seg_of], dy[seg_of]
+    out = np.empty((len(seg_of), 4))
+    out[:, 0], out[:, 1] = sx + ta * sdx, sy + ta * sdy
+    out[:, 2], out[:, 3] = sx + tb * sdx, sy + tb * sdy
     return out, seg_of
 
 

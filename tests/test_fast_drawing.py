@@ -250,3 +250,21 @@ def test_the_step_count_follows_at_most_20_times_a_second_while_playing(qtbot, m
     win.simulation().advance(1)
     win.pause()  # the exact frame after a pause shows the last step at once
     assert label.text() == "step 116 / 4,000"
+
+
+def test_on_off_dashes_equal_the_general_pattern_cut():
+    from gui import fast_curve
+
+    rng = np.random.default_rng(1)
+    for trial in range(200):
+        n = int(rng.integers(1, 30))
+        seg = rng.normal(size=(n, 4)) * rng.choice([0.5, 5, 50])
+        if trial % 5 == 0:
+            seg[0, 2:] = seg[0, :2]  # a zero-length segment
+        length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+        start = np.concatenate(([0.0], np.cumsum(length)[:-1])) + rng.random() * 20
+        pattern = np.array([rng.choice([1.0, 2.0, 8.0]), rng.choice([2.0, 4.0, 6.0])])
+        fast, fast_of = fast_curve._on_off(seg, start, pattern[0], pattern.sum())
+        # the same pattern twice takes the general path
+        general, general_of = fast_curve._dashes(seg, start, np.r_[pattern, pattern])
+        assert fast == pytest.approx(general) and fast_of.tolist() == general_of.tolist()
