@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import math
 import sys
-from pathlib import Path
 
 from engine import limits
-from engine.arguments import OneLineParser, count
+from engine.arguments import count, experiment_parser, experiment_path
 
 
 def _fmt(v: float) -> str:
@@ -20,12 +19,9 @@ def _fmt(v: float) -> str:
 
 def _load(args, prog: str):
     """(experiment, its path or preset name as text) from ``file``/``--preset``."""
-    from engine.experiment import ExperimentError, load
-    from engine.presets import preset_path
+    from engine.experiment import load
 
-    if (args.file is None) == (getattr(args, "preset", None) is None):
-        raise ExperimentError("give an experiment file or --preset NAME (one of them)", prog)
-    path = preset_path(args.preset) if args.preset is not None else Path(args.file)
+    path = experiment_path(args, prog)
     return load(path), path
 
 
@@ -47,12 +43,11 @@ def _point(text: str, option: str) -> tuple[float, float]:
 
 # ------------------------------------------------------------------------------ analyze
 def _analyze_parser():
-    p = OneLineParser(prog="main.py analyze", description="Print the critical points of an "
-                "experiment's surface in its view (Newton from a grid of seeds, classified by "
-                "the Hessian eigenvalues) and the step-size theory for its gradient-descent "
-                "runs.")
-    p.add_argument("file", nargs="?", help="experiment file (TOML)")
-    p.add_argument("--preset", help="analyze a built-in lecture preset instead of a file")
+    p = experiment_parser("main.py analyze", "Print the critical points of an experiment's "
+                          "surface in its view (Newton from a grid of seeds, classified by the "
+                          "Hessian eigenvalues) and the step-size theory for its "
+                          "gradient-descent runs.",
+                          preset_help="analyze a built-in lecture preset instead of a file")
     p.add_argument("--point", metavar="X,Y", help="also analyze this point (e.g. "
                    "--point=-1,0.5): gradient, Hessian eigenvalues and eigenvectors, escape "
                    "direction")
@@ -135,11 +130,11 @@ def cmd_analyze(argv: list[str]) -> int:
 
 # ------------------------------------------------------------------------------ sweep
 def _sweep_parser():
-    p = OneLineParser(prog="main.py sweep", description="Learning-rate sweep: run one optimizer "
-                "at COUNT log-spaced learning rates together, on the experiment's surface, "
-                "and report final loss, steps to tolerance and divergence per rate.")
-    p.add_argument("file", nargs="?", help="experiment file (TOML): surface, steps, seed")
-    p.add_argument("--preset", help="use a built-in lecture preset instead of a file")
+    p = experiment_parser("main.py sweep", "Learning-rate sweep: run one optimizer at COUNT "
+                          "log-spaced learning rates together, on the experiment's surface, and "
+                          "report final loss, steps to tolerance and divergence per rate.",
+                          preset_help="use a built-in lecture preset instead of a file",
+                          file_help="experiment file (TOML): surface, steps, seed")
     p.add_argument("--optimizer", help="optimizer to sweep (default: the file's first run's)")
     p.add_argument("--lr", required=True, metavar="LOW:HIGH",
                    help="learning-rate range, e.g. 1e-5:1 (Rprop: its initial step)")

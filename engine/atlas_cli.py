@@ -19,17 +19,16 @@ import os
 import sys
 from pathlib import Path
 
-from engine.arguments import OneLineParser
+from engine.arguments import add_progress, experiment_parser, experiment_path
 
 
 def _parser():
     from engine.atlas import DEFAULT_SIDE, MAX_CELLS, MAX_SIDE, OUTCOMES
 
-    p = OneLineParser(prog="main.py atlas", description=(
+    p = experiment_parser("main.py atlas", (
         "Map one run of an experiment over a grid of start points or of two "
-        "hyperparameters; every cell is the run as 'main.py run' would do it from there."))
-    p.add_argument("file", nargs="?", help="experiment file (TOML)")
-    p.add_argument("--preset", help="use a built-in preset instead of a file")
+        "hyperparameters; every cell is the run as 'main.py run' would do it from there."),
+        preset_help="use a built-in preset instead of a file")
     p.add_argument("--run", metavar="LABEL", help="the run to repeat (default: the file's "
                    "[atlas] run, else the first run)")
     p.add_argument("--grid", metavar="WxH", help=f"cells, each side 2..{MAX_SIDE}, at most "
@@ -49,7 +48,7 @@ def _parser():
     p.add_argument("--csv", metavar="OUT.csv", help="one row per cell, x fastest")
     p.add_argument("--png", metavar="OUT.png", help="the map as an image with a legend or "
                    "colour bar")
-    p.add_argument("--progress", action="store_true", help="print 'cells I/N' on stderr")
+    add_progress(p, "'cells I/N'")
     return p
 
 
@@ -137,14 +136,10 @@ def summary_lines(result) -> list[str]:
 def cmd_atlas(argv: list[str]) -> int:
     from engine.atlas import Atlas, AtlasError
     from engine.experiment import ExperimentError, load
-    from engine.presets import preset_path
 
     args = _parser().parse_args(argv)
     try:
-        if (args.file is None) == (args.preset is None):
-            raise ExperimentError("give an experiment file or --preset NAME (one of them)",
-                                  "main.py atlas")
-        path = preset_path(args.preset) if args.preset else Path(args.file)
+        path = experiment_path(args, "main.py atlas")
         exp = load(path)
         for out, option in ((args.csv, "--csv"), (args.png, "--png")):
             if out is not None and Path(out).resolve() == path.resolve():

@@ -13,19 +13,16 @@ import argparse
 import re
 import sys
 import textwrap
-from pathlib import Path
 
 from engine import limits
-from engine.arguments import OneLineParser, count
+from engine.arguments import OneLineParser, count, experiment_parser, experiment_path
 
 COMMANDS = ("run", "list")
 
 
 def _run_parser() -> argparse.ArgumentParser:
-    p = OneLineParser(prog="main.py run", description="Run an experiment headless and print a "
-                "per-run summary.")
-    p.add_argument("file", nargs="?", help="experiment file (TOML)")
-    p.add_argument("--preset", help="run a built-in lecture preset instead of a file")
+    p = experiment_parser("main.py run", "Run an experiment headless and print a per-run "
+                          "summary.", preset_help="run a built-in lecture preset instead of a file")
     p.add_argument("--csv", metavar="OUT.csv", help="write the trajectories to this CSV")
     p.add_argument("--steps", type=count(1, limits.MAX_STEPS),
                    help=f"number of steps, 1 to {limits.MAX_STEPS:,} (overrides the file's "
@@ -71,14 +68,10 @@ def summary_lines(exp, sim) -> list[str]:
 def cmd_run(argv: list[str]) -> int:
     from engine import csvio
     from engine.experiment import ExperimentError, load
-    from engine.presets import preset_path
 
     args = _run_parser().parse_args(argv)
     try:
-        if (args.file is None) == (args.preset is None):
-            raise ExperimentError("give an experiment file or --preset NAME (one of them)",
-                                  "main.py run")
-        path = preset_path(args.preset) if args.preset is not None else Path(args.file)
+        path = experiment_path(args, "main.py run")
         if args.csv:
             refuse_overwriting_input(args.csv, [path], "--csv")
         exp = load(path)

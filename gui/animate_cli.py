@@ -12,17 +12,16 @@ import signal
 import sys
 from pathlib import Path
 
-from engine.arguments import OneLineParser
+from engine.arguments import add_progress, experiment_parser, experiment_path
 
 
 def _parser():
     from gui.animation import DEFAULT_FRAMES, MAX_FPS, MAX_FRAMES, MAX_SIZE, MIN_SIZE
 
-    p = OneLineParser(prog="main.py animate", description=(
+    p = experiment_parser("main.py animate", (
         "Draw the race of an experiment as an animation (GIF or MP4), one frame at each of "
-        "steps 0, K, 2K, …, N (N/K + 1 frames; the last step is always drawn)."))
-    p.add_argument("file", nargs="?", help="experiment file (TOML)")
-    p.add_argument("--preset", help="animate a built-in lecture preset instead of a file")
+        "steps 0, K, 2K, …, N (N/K + 1 frames; the last step is always drawn)."),
+        preset_help="animate a built-in lecture preset instead of a file")
     p.add_argument("--out", required=True, metavar="race.gif|race.mp4",
                    help="the animation to write (.gif or .mp4, chosen by the extension)")
     p.add_argument("--fps", type=int, default=30, help=f"frames per second, 1..{MAX_FPS} "
@@ -39,7 +38,7 @@ def _parser():
                    "frames)")
     p.add_argument("--layout", choices=("map", "full"), default="map",
                    help="the map alone, or the map beside the step plots (default map)")
-    p.add_argument("--progress", action="store_true", help="print 'frame I/N' lines on stderr")
+    add_progress(p, "'frame I/N' lines")
     return p
 
 
@@ -54,17 +53,12 @@ def _terminate(signum, frame):
 
 def cmd_animate(argv: list[str]) -> int:
     from engine.experiment import ExperimentError, load
-    from engine.presets import preset_path
     from gui.animation import (AnimationError, AnimationSettings, check_settings,
                                parse_size)
 
     args = _parser().parse_args(argv)
     try:
-        if (args.file is None) == (args.preset is None):
-            raise ExperimentError("give an experiment file or --preset NAME (one of them)",
-                                  "main.py animate")
-        path = preset_path(args.preset) if args.preset else Path(args.file)
-        exp = load(path)
+        exp = load(experiment_path(args, "main.py animate"))
         settings = AnimationSettings(fps=args.fps, size=parse_size(args.size),
                                      first_step=args.first_step, last_step=args.steps,
                                      steps_per_frame=args.steps_per_frame, layout=args.layout)

@@ -1,38 +1,12 @@
-"""Computes an ``engine.atlas.Atlas`` in a QThread, batch by batch, so the event loop stays
-free: ``progress(done, total)`` and ``partial(result)`` after each batch (the map fills in
-as it goes), then ``finished(result)`` — also after a Cancel, with the cells done so far —
-or ``failed(message)``."""
+"""Computes an ``engine.atlas.Atlas`` off the GUI thread (a ``gui.background.Job``), batch by
+batch, so the event loop stays free: ``progress(done, total)`` and ``partial(result)`` after
+each batch (the map fills in as it goes), then ``finished(result)`` — also after a Cancel, with
+the cells done so far — or ``failed(message)``."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
-
-class _Job(QObject):
-    progress = Signal(int, int)
-    partial = Signal(object)
-    finished = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, factory):
-        super().__init__()
-        self.factory = factory
-        self.atlas = None
-        self.cancelled = False
-
-    def run(self) -> None:
-        try:
-            self.atlas = self.factory()  # finding the minima may take a moment too
-            if self.cancelled:
-                self.atlas.cancel()
-            for done, total in self.atlas.iter_batches():
-                self.progress.emit(done, total)
-                self.partial.emit(self.atlas.result())
-            self.finished.emit(self.atlas.result())
-        except MemoryError:
-            self.failed.emit("not enough memory for this atlas; use a coarser grid or fewer "
-                             "steps")
-        except (ValueError, ArithmeticError) as exc:
-            self.failed.emit(str(exc))
+from gui.background import Cancelled, Job, Progress
 
 
 class AtlasWorker(QObject):
@@ -45,49 +19,46 @@ class AtlasWorker(QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._thread: QThread | None = None
-        self._job: _Job | None = None
+        self._job: Job | None = None
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.isRunning()
+        return self._job is not None and self._job.running
 
     def start(self, factory) -> None:
         """Compute the Atlas that ``factory()`` builds (called in the worker thread)."""
         if self.running:
             raise RuntimeError("an atlas is already being computed")
-        self._thread = QThread()
-        self._job = _Job(factory)
-        self._job.moveToThread(self._thread)
-        self._thread.started.connect(self._job.run)
-        self._job.progress.connect(self.progress)
-        self._job.partial.connect(self.partial)
-        self._job.finished.connect(self._done)
-        self._job.failed.connect(self._fail)
-        self._thread.start()
+        job = Job(lambda progress: _compute(factory, progress), "Computing the atlas")
+        job.progressed.connect(lambda done, total, _text: self.progress.emit(done, total))
+        job.partial.connect(self.partial)
+        job.succeeded.connect(self.finished)
+        job.failed.connect(self.failed)
+        self._job = job
+        job.start()
 
     def cancel(self) -> None:
         """Stop after the current batch (``finished`` then carries the cells done)."""
-        job = self._job
-        if job is not None:
-            job.cancelled = True
-            if job.atlas is not None:
-                job.atlas.cancel()
+        if self._job is not None:
+            self._job.cancel()
 
     def wait(self, ms: int = 30_000) -> bool:
-        return self._thread.wait(ms) if self._thread is not None else True
+        return self._job.wait(ms / 1000) if self._job is not None else True
 
-    def _stop_thread(self) -> None:
-        thread = self._thread
-        if thread is not None:
-            thread.quit()
-            thread.wait()
-        self._thread = self._job = None
 
-    def _done(self, result) -> None:
-        self._stop_thread()
-        self.finished.emit(result)
-
-    def _fail(self, message: str) -> None:
-        self._stop_thread()
-        self.failed.emit(message)
+def _compute(factory, progress: Progress):
+    """The atlas ``factory()`` builds, batch by batch; after Cancel, the cells done so far."""
+    try:
+        atlas = factory()  # finding the minima may take a moment too
+        if progress.cancelled:
+            atlas.cancel()
+        for done, total in atlas.iter_batches():
+            try:
+                progress.report(done, total)
+            except Cancelled:
+                atlas.cancel()  # no further batch: the cells done are the result
+            progress.publish(atlas.result())
+        return atlas.result()
+    except MemoryError:
+        raise ValueError("not enough memory for this atlas; use a coarser grid or fewer "
+                         "steps") from None

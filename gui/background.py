@@ -10,7 +10,9 @@ shows a job's progress with a Cancel button, without covering anything.
 
 The function gets a ``Progress``: ``progress.report(done, total, text)`` between chunks of
 work (it raises ``Cancelled`` once Cancel was pressed, so the function stops there) and
-``progress.check()`` where there is nothing to report. A job whose work cannot stop between
+``progress.check()`` where there is nothing to report; ``progress.publish(value)`` hands
+an intermediate result (a map filled in so far) to the GUI thread as ``job.partial(value)``.
+A job whose work cannot stop between
 chunks (sympy deriving a formula) is started with ``interruptible=True``: Cancel then raises
 ``Cancelled`` inside the worker thread at its next Python instruction.
 
@@ -45,8 +47,10 @@ class Cancelled(BaseException):
 class Progress:
     """What a job's function receives: ``report``, ``check`` and ``cancelled``."""
 
-    def __init__(self, emit: Callable[[int, int, str], None]):
+    def __init__(self, emit: Callable[[int, int, str], None],
+                 publish: Callable[[object], None] | None = None):
         self._emit = emit
+        self._publish = publish
         self._cancel = threading.Event()
         self._last = 0.0
         self.done, self.total, self.text = 0, 0, ""
@@ -75,12 +79,21 @@ class Progress:
             self._last = now
             self._emit(self.done, self.total, self.text)
 
+    def publish(self, value: object) -> None:
+        """Hand ``value`` (e.g. the part of a map computed so far) to the GUI thread as
+        ``Job.partial(value)``, in order with the progress reports. Not throttled: call it
+        once per chunk of work. It never raises, so after Cancel a function whose work so far
+        is its result can still publish it and return it."""
+        if self._publish is not None:
+            self._publish(value)
+
 
 class Job(QObject):
     """``fn(progress)`` in a worker thread. Exactly one of ``succeeded(result)``,
     ``failed(message)`` or ``cancelled()`` is emitted when it ends, then ``ended()``."""
 
     progressed = Signal(int, int, str)  # done, total (0: unknown), text
+    partial = Signal(object)  # a value the function published (Progress.publish)
     succeeded = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
@@ -93,7 +106,7 @@ class Job(QObject):
         self.fn = fn
         self.title = title
         self.interruptible = interruptible
-        self.progress = Progress(self._emit_progress)
+        self.progress = Progress(self._emit_progress, self._emit_partial)
         self.progress.text = title
         self.outcome: str | None = None  # "succeeded", "failed" or "cancelled" once ended
         self.result: Any = None
@@ -139,6 +152,10 @@ class Job(QObject):
         if kind == "progress":
             self.progressed.emit(*payload)
             return
+        if kind == "partial":
+            if self.outcome is None:
+                self.partial.emit(payload)
+            return
         if self.outcome is not None:
             return
         self.outcome = kind
@@ -155,6 +172,9 @@ class Job(QObject):
     # ------------------------------------------------------------------ worker thread
     def _emit_progress(self, done: int, total: int, text: str) -> None:
         self._send("progress", (done, total, text))
+
+    def _emit_partial(self, value: object) -> None:
+        self._send("partial", value)
 
     def _send(self, kind: str, payload: object) -> None:
         try:

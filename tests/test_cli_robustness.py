@@ -78,6 +78,13 @@ def test_empty_or_path_like_presets_are_unknown(name):
         assert "\x1b" not in res.stderr
 
 
+def test_atlas_and_animate_refuse_an_empty_preset_name(tmp_path):
+    """``--preset ""`` is an unknown preset there too (it used to end in a traceback: the empty
+    name was taken for no preset, and the missing file for a path)."""
+    for args in (("atlas",), ("animate", "--out", tmp_path / "race.gif")):
+        one_line_exit_2(main_py(*args, "--preset", ""), "--preset: unknown preset ''")
+
+
 def test_endless_and_huge_input_files_exit_2(tmp_path):
     fifo = tmp_path / "fifo.toml"
     os.mkfifo(fifo)

@@ -61,6 +61,39 @@ def test_job_reports_progress_and_delivers_the_result_on_the_gui_thread(qtbot):
     assert reports[-1] == (3, 3, "part 3")  # the last report always arrives
 
 
+def test_published_values_arrive_in_order_on_the_gui_thread_also_after_cancel(qtbot):
+    """``progress.publish`` hands each partial result over as ``job.partial`` (every one, in
+    order with the reports, on the GUI thread); a function that keeps its work so far after
+    Cancel publishes it and returns it as its result."""
+    main = threading.get_ident()
+    go = threading.Event()
+
+    def halves(progress):
+        done = []
+        for i in range(1, 6):
+            done.append(i)
+            progress.publish(list(done))
+            if i == 2:
+                go.wait(5.0)  # Cancel is pressed here
+            try:
+                progress.report(i, 5)
+            except Cancelled:
+                return done  # the work so far is the result
+        return done
+
+    job = Job(halves, "Mapping")
+    parts = []
+    job.partial.connect(lambda v: parts.append((v, threading.get_ident())))
+    job.start()
+    qtbot.waitUntil(lambda: len(parts) == 2, timeout=5000)
+    job.cancel()
+    go.set()
+    with qtbot.waitSignal(job.ended, timeout=5000):
+        pass
+    assert job.outcome == "succeeded" and job.result == [1, 2]
+    assert parts == [([1], main), ([1, 2], main)]
+
+
 def test_job_failure_is_one_line_and_cancel_stops_between_chunks(qtbot):
     def broken(progress):
         raise OSError(28, "No space left on device", "/x/out.csv")

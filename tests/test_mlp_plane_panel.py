@@ -65,7 +65,7 @@ def test_picking_a_new_network_trains_it_in_a_worker_and_cancel_keeps_the_old(qt
     qtbot.waitUntil(lambda: job.dialog.isVisible(), timeout=10000)
     assert not job.finished
     qtbot.mouseClick(job.dialog.findChild(QPushButton), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: job.finished and not job.timer.isActive(), timeout=60000)
+    qtbot.waitUntil(lambda: job.finished and not job.dialog.isVisible(), timeout=60000)
     assert panel.config() == old and panel.surface().params["dataset"] == "moons"
     assert "cancelled" in panel.description.text()
     assert panel._param_fields["dataset"].currentText() == "moons"
