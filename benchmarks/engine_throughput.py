@@ -55,18 +55,9 @@ from engine.optimizers import OPTIMIZERS  # noqa: E402
 from engine.simulation import RunSpec, Simulation  # noqa: E402
 from engine.sweep import SweepConfig  # noqa: E402
 from surfaces import make_surface  # noqa: E402
+from timing import best_of  # noqa: E402 (benchmarks/timing.py)
 
 TARGET = ROOT / "benchmarks" / "rosenbrock6.toml"
-
-
-def best_of(repeats: int, fn) -> float:
-    """Smallest wall time of ``repeats`` calls of ``fn`` (seconds)."""
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 #: (runs, steps) per size: a few million optimizer-steps each

@@ -13,7 +13,6 @@ training alone, and what sampling the 240 × 240 map grid with the exact double-
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,19 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from surfaces import mlp, mlp_cache, mlp_plane  # noqa: E402
 from surfaces.datasets import make_dataset  # noqa: E402
+from timing import best_of  # noqa: E402 (benchmarks/timing.py)
 
 TARGET = 2.0
 CASES = [({"directions": d}, True) for d in ("random", "pca", "interpolation")] + [
     ({"n": 1600, "hidden": 8}, False)]  # the largest allowed work n × hidden
-
-
-def _best(fn, repeat=2) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def _fresh_build(params):
@@ -44,18 +35,18 @@ def _fresh_build(params):
 
 def main() -> int:
     z = np.random.default_rng(0).standard_normal(10_000_000)
-    machine = _best(lambda: np.tanh(z), 3)
+    machine = best_of(3, lambda: np.tanh(z))
     print(f"baseline: 10 million float64 tanh: {machine:.3f} s")
     worst = 0.0
     for params, targeted in CASES:
-        build_t = _best(lambda: _fresh_build(params))
+        build_t = best_of(2, lambda: _fresh_build(params))
         full = mlp_plane.resolve_params(mlp_plane.MlpPlane.param_specs, params)
         x, y = make_dataset(full["dataset"], full["n"], full["noise"], full["data_seed"])
-        train_t = _best(lambda: mlp.train(x, y, full["hidden"], full["train_seed"],
-                                          full["weight_decay"]), 1)
+        train_t = best_of(1, lambda: mlp.train(x, y, full["hidden"], full["train_seed"],
+                                               full["weight_decay"]))
         s = _fresh_build(params)
         pts = mlp_plane.grid(s.view, 240)
-        exact_t = _best(lambda: s.value(pts[:-1]), 1)  # not the remembered grid: exact
+        exact_t = best_of(1, lambda: s.value(pts[:-1]))  # not the remembered grid: exact
         name = ", ".join(f"{k}={v}" for k, v in params.items())
         verdict = ("ok" if build_t < TARGET else "SLOW") if targeted else "no target"
         if targeted:

@@ -10,7 +10,6 @@ sweep saves over running every η on its own.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -19,17 +18,9 @@ from engine.optimizers import OPTIMIZERS  # noqa: E402
 from engine.simulation import RunSpec, Simulation  # noqa: E402
 from engine.sweep import Sweep, SweepConfig  # noqa: E402
 from surfaces import make_surface  # noqa: E402
+from timing import best_of  # noqa: E402 (benchmarks/timing.py)
 
 RUNS, STEPS, TARGET = 1000, 1000, 2.0
-
-
-def _best(fn, repeat=3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> int:
@@ -38,15 +29,15 @@ def main() -> int:
     for optimizer in ("gd", "adam"):
         cfg = SweepConfig(optimizer, lr_low=1e-5, lr_high=1.0, count=RUNS, steps=STEPS,
                           start=(-1.5, 2.0))
-        sweep_t = _best(lambda: Sweep(surf, cfg).run(chunk=100))
+        sweep_t = best_of(3, lambda: Sweep(surf, cfg).run(chunk=100))
         hyper = {**OPTIMIZERS[optimizer].defaults(), "lr": 1e-3}
 
         def single():
             Simulation(surf, [RunSpec("one", optimizer, hyper, (-1.5, 2.0))]).run_to(STEPS)
 
-        one_t = _best(single)
+        one_t = best_of(3, single)
         sample = 50
-        sep_t = _best(lambda: [single() for _ in range(sample)], repeat=1) * RUNS / sample
+        sep_t = best_of(1, lambda: [single() for _ in range(sample)]) * RUNS / sample
         worst = max(worst, sweep_t)
         print(f"{optimizer:5s} sweep {RUNS} runs × {STEPS} steps: {sweep_t:.3f} s "
               f"({'ok' if sweep_t < TARGET else 'SLOW'}, target < {TARGET:g} s)")

@@ -190,10 +190,6 @@ class LayerCurve:
         b = min(int(np.searchsorted(x, hi, "right")) + 1, len(x))
         return (x[a:b], y[a:b]) if b - a > 1 else None
 
-    def clear(self) -> None:
-        self.xData = self.yData = None
-        self.canvas.redraw_all()
-
     def remove(self) -> None:
         """Leave the canvas."""
         if self in self.canvas.curves:

@@ -11,6 +11,7 @@ from typing import Sequence
 
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 __all__ = ["PositionMarkers"]
@@ -44,7 +45,8 @@ class PositionMarkers:
                 continue
             item.setPos(x, y)
             if brush is not None:
-                b = pg.mkBrush(brush[i]) if isinstance(brush, (list, tuple)) else pg.mkBrush(brush)
+                b = brush[i] if isinstance(brush, (list, tuple)) else brush
+                b = b if isinstance(b, QBrush) else pg.mkBrush(b)
                 if item.brush() != b:
                     item.setBrush(b)
             item.setVisible(True)

@@ -78,6 +78,15 @@ RECORDED = "lowest loss recorded"
 BELOW_RECORDED = "just below the lowest loss recorded, while playing"
 
 
+def _set_curve(item, series, get, history, wide: bool, live: bool) -> None:
+    """Give ``item`` the log₁₀ values ``get(history)`` (``live``: it only grew). A long curve
+    in a wide view is drawn whole from its envelope; new steps are drawn one by one."""
+    n = len(history.loss)
+    y = series.update(get(history))
+    item.setData(_steps(n), y, live=live,
+                 envelope=(lambda: series.display(n)) if wide and n > ENVELOPE_SPAN else None)
+
+
 class RunPlots(QWidget):
     """The four step plots. ``update_frame(histories, upto)`` redraws from run histories
     (engine.simulation.RunHistory or anything with loss/grad_norm/sigma/lr/eff_lr arrays)."""
@@ -215,11 +224,7 @@ class RunPlots(QWidget):
         wide = self._visible_span() > ENVELOPE_SPAN
         if self._update_reference(histories, exact):  # L_min moved: re-set the loss curves
             for i, h in enumerate(histories[: len(self._series)]):
-                item, series, get = self._series[i][0]
-                n = len(h.loss)
-                y = series.update(get(h))
-                item.setData(_steps(n), y, envelope=(lambda s=series, n=n: s.display(n))
-                             if wide and n > ENVELOPE_SPAN else None)
+                _set_curve(*self._series[i][0], h, wide, live=False)
         newest = 0
         for i, h in enumerate(histories):
             n = len(h.loss)
@@ -227,13 +232,8 @@ class RunPlots(QWidget):
             drawn = self._drawn_rows[i]
             if n == drawn:
                 continue
-            x = _steps(n)
-            coarse = wide and n > ENVELOPE_SPAN
             for item, series, get in self._series[i]:
-                y = series.update(get(h))
-                # a whole curve is drawn from its envelope when long; new steps one by one
-                item.setData(x, y, live=not exact,
-                             envelope=(lambda s=series, n=n: s.display(n)) if coarse else None)
+                _set_curve(item, series, get, h, wide, live=not exact)
             self._drawn_rows[i] = n
         self.range.fit(newest, self._bounds())
         step = newest if upto is None else upto
