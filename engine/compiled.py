@@ -30,6 +30,7 @@ not notice a change in the surfaces' files). Nothing is written into the package
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import sys
 import tempfile
@@ -52,11 +53,12 @@ _STATUS = {1: CONVERGED, 2: DIVERGED, 3: FINISHED}
 _STEPWISE = ("b", "d", "C", "K")
 _DEFAULT = {"b": 1.0, "d": 0.0, "C": 0.0, "K": 0.0}
 _ROOT = Path(__file__).resolve().parent.parent
-_SOURCES = ("engine/_kernel.py", "surfaces/classic.py", "surfaces/standard_functions.py",
+_SOURCES = ("engine/_kernel.py", "engine/_csv_kernel.py", "surfaces/classic.py", "surfaces/standard_functions.py",
             "surfaces/saddles.py", "surfaces/canyon.py")
 
 _lock = threading.Lock()
 _kernel = None  # the kernel module once loaded; False when it cannot be had
+_csv = None  # the same for engine/_csv_kernel.py
 _loader: threading.Thread | None = None  # preload()'s thread
 
 
@@ -88,12 +90,51 @@ def preload() -> threading.Thread | None:
     with _lock:
         if _kernel is not None or disabled() or (_loader is not None and _loader.is_alive()):
             return None
-        _loader = threading.Thread(target=load, name="descent-lab-kernel", daemon=True)
+        _loader = threading.Thread(target=_load_both, name="descent-lab-kernel", daemon=True)
         _loader.start()
         return _loader
 
 
+def _load_both() -> None:
+    if load() is not None:
+        csv_kernel()
+
+
 def _load():
+    kernel = _import("_kernel")
+    try:
+        if kernel is None or kernel.SURFACES != KINDS:
+            return None
+        _warm_up(kernel)
+        return kernel
+    except Exception:
+        return None
+
+
+def csv_kernel():
+    """engine/_csv_kernel.py (compiled, or read from the cache), or None when numba is missing,
+    turned off or anything fails. Tried once per process."""
+    global _csv
+    if _csv is None:
+        with _lock:
+            if _csv is None:
+                _csv = (not disabled() and _load_csv()) or False
+    return _csv or None
+
+
+def _load_csv():
+    kernel = _import("_csv_kernel")
+    try:
+        out = np.zeros(64, dtype=np.uint8)
+        text = np.frombuffer(b"[[1e-7,null,0.00001]]", dtype=np.uint8)
+        n = kernel.rows(text, np.frombuffer(b"1,a,gd,", dtype=np.uint8), 0, out)
+        return kernel if out[:n].tobytes() == b"1,a,gd,0,1e-07,,1e-05\n" else None
+    except Exception:
+        return None
+
+
+def _import(name: str):
+    """Import engine.<name> (a numba module) with its machine code cached in ``cache_dir``."""
     try:
         import numba
         from numba.core import config
@@ -105,13 +146,9 @@ def _load():
         if where is not None:
             config.CACHE_DIR = str(where)
         try:
-            from engine import _kernel as kernel
+            return importlib.import_module(f"engine.{name}")
         finally:
             config.CACHE_DIR = saved
-        if kernel.SURFACES != KINDS:
-            return None
-        _warm_up(kernel)
-        return kernel
     except Exception:
         return None
 

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from engine import atomic, csvio
+from engine import atomic, compiled, csvio
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import make_schedule
 from engine.simulation import RunSpec, Simulation
@@ -116,15 +116,22 @@ def test_written_atomically_and_no_temporary_file_remains(sim, tmp_path):
     assert os.listdir(tmp_path) == ["t.csv"]
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_a_failure_midway_leaves_the_old_file_intact(sim, tmp_path, monkeypatch, fast):
+@pytest.mark.parametrize("path", ["compiled", "orjson", "repr"])
+def test_a_failure_midway_leaves_the_old_file_intact(sim, tmp_path, monkeypatch, path):
     out = tmp_path / "t.csv"
     out.write_text("old contents\n")
     calls = {"n": 0}
-    name = "_fast_blocks" if fast else "_floats"
+    name = {"compiled": "_compiled_blocks", "orjson": "_fast_blocks", "repr": "_floats"}[path]
     real = getattr(csvio, name)
-    if not fast:
+    if path == "repr":
         monkeypatch.setattr(csvio, "_orjson", None)
+    kernel = None
+    if path == "compiled":
+        pytest.importorskip("numba")
+        kernel = compiled.csv_kernel()
+        assert kernel is not None
+    monkeypatch.setattr(csvio, "_kernel", lambda sim, indices: kernel)
+    fast = path != "repr"
 
     def failing(*args):
         calls["n"] += 1

@@ -1,15 +1,18 @@
-"""The fast CSV writer gives exactly the bytes of the per-field ``repr`` writer: a golden hash
-for tricky values, the same text on random floats of every magnitude and on a real run."""
+"""The fast CSV writers give exactly the bytes of the per-field ``repr`` writer: a golden hash
+for tricky values, the same text on random floats of every magnitude and on a real run. Each
+test runs on both fast paths: orjson's text fixed in Python, and fixed by the compiled pass
+(engine/_csv_kernel.py; skipped without numba)."""
 from __future__ import annotations
 
 import hashlib
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import csvio
+from engine import compiled, csvio
 from engine.experiment import load
 from engine.simulation import RunHistory
 
@@ -47,6 +50,28 @@ def _tricky_sim():
         ("newton", "newton", _history(vals[5:], 20)),               # sigma and eff empty
         ("empty", "gd", _history(vals, 0)),                         # no rows
     ])
+
+
+def _compiled_pass():
+    """The compiled pass; a skip without numba, a failure when it is there but the pass fails
+    to build or its self-check (engine/compiled.py) fails."""
+    pytest.importorskip("numba")
+    if compiled.disabled():
+        pytest.skip("DESCENT_LAB_NO_COMPILE is set")
+    kernel = compiled.csv_kernel()
+    assert kernel is not None, "numba is there, but the compiled CSV pass failed its self-check"
+    return kernel
+
+
+@pytest.fixture(params=["python", "compiled"], autouse=True)
+def fast_path(request, monkeypatch):
+    """Which fast path ``csvio.to_string`` takes in the test."""
+    if request.param == "compiled":
+        kernel = _compiled_pass()
+    else:
+        kernel = None
+    monkeypatch.setattr(csvio, "_kernel", lambda sim, indices: kernel)
+    return request.param
 
 
 def _slow(sim) -> str:
@@ -108,3 +133,35 @@ def test_real_run_same_bytes():
     sim = exp.simulation()
     sim.run_to(3000)
     assert csvio.to_string(sim) == _slow(sim)
+
+
+def test_every_decade_same_bytes():
+    """Floats from the smallest subnormal to the largest double, both signs, with the powers
+    of ten and their neighbours (where a text switches form), and empty fields between."""
+    rng = np.random.default_rng(3)
+    v = rng.standard_normal(40000) * 10.0 ** rng.integers(-320, 308, 40000)
+    tens = 10.0 ** np.arange(-20, 23)
+    v = np.concatenate([v, tens, -tens, np.nextafter(tens, 0), np.nextafter(tens, np.inf),
+                        rng.uniform(1e-5, 1e-4, 500), -rng.uniform(1e-6, 1e-3, 500)])
+    v = v[np.isfinite(v)]
+    sim = FakeSim([("r", "adam", _history(v, len(v) // 11)),
+                   ("g", "gd", _history(v[::-1], len(v) // 11))])
+    assert csvio.to_string(sim) == _slow(sim)
+
+
+def test_the_compiled_pass_is_loaded_only_when_it_pays(monkeypatch):
+    """Without numba loaded, a small CSV does not load it; a big one, or one written after the
+    engine's kernel ran, does."""
+    monkeypatch.undo()  # the real choice, not the fixture's
+    _compiled_pass()
+    small = FakeSim([("g", "gd", _history(TRICKY, 30))])
+    monkeypatch.setattr(compiled, "loaded", lambda: False)
+    assert csvio._kernel(small, None) is None
+    monkeypatch.setattr(csvio, "LOAD_ROWS", 30)
+    assert csvio._kernel(small, None) is compiled.csv_kernel()
+    monkeypatch.setattr(csvio, "LOAD_ROWS", 31)
+    assert csvio._kernel(small, [0]) is None
+    monkeypatch.setattr(compiled, "loaded", lambda: True)
+    assert csvio._kernel(small, [0]) is compiled.csv_kernel()
+    monkeypatch.setenv("DESCENT_LAB_NO_COMPILE", "1")
+    assert csvio._kernel(small, [0]) is None
