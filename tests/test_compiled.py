@@ -360,3 +360,32 @@ def test_many_small_advances_load_the_kernel_in_the_background(monkeypatch):
     slow = Simulation(surf, runs, compiled=False)
     slow.run_to(sim.step)
     _same(sim, slow)
+
+
+@needs_numba
+def test_a_cold_cache_is_compiled_in_a_child_process(monkeypatch, tmp_path):
+    """The app's preload must not run numba's compiler in its own process (it holds the GIL
+    for seconds): with an empty cache a child process compiles, and the app reads the cache."""
+    monkeypatch.setenv("DESCENT_LAB_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(compiled, "_kernel", None)
+    monkeypatch.setattr(compiled, "_csv", None)
+    monkeypatch.setattr(compiled, "_loader", None)
+    assert compiled.cache_cold()
+    children = []
+    real = compiled.compile_in_child
+
+    def child(*args, **kwargs):
+        children.append(real(*args, **kwargs))
+        assert not compiled.cache_cold()  # the child filled the cache
+        return children[-1]
+
+    monkeypatch.setattr(compiled, "compile_in_child", child)
+    thread = compiled.preload()
+    thread.join(timeout=600)
+    assert children == [True]
+    assert compiled.loaded() and compiled.csv_kernel() is not None
+    # a warm cache: no child
+    monkeypatch.setattr(compiled, "_kernel", None)
+    monkeypatch.setattr(compiled, "_loader", None)
+    compiled.preload().join(timeout=120)
+    assert children == [True] and compiled.loaded()
