@@ -20,8 +20,9 @@ app's start nor its step-by-step playback wait for it; once loaded, every eligib
 it. Many smaller calls that add up to that much start loading it in a background thread, and
 NumPy goes on until it is there. Both paths keep the same state, so a simulation may switch
 between them from one call to the next. ``preload()`` loads it in a background thread (for
-the app, once its window shows); when the cache is cold it first compiles in a child process, so
-that numba's compiler, which holds the GIL for seconds, does not make the window stutter.
+the app, once its window shows). Loaded off the main thread with a cold cache, the kernels are
+compiled in a child process first, so that numba's compiler, which holds the GIL for seconds,
+does not make the window stutter.
 
 The machine code is cached (numba's ``cache=True``) in ``$DESCENT_LAB_CACHE_DIR``, else the
 platform's cache folder (``~/.cache/descent-lab`` on Linux), else the temporary folder, in a
@@ -97,12 +98,16 @@ def preload() -> threading.Thread | None:
 
 
 def _load_both() -> None:
-    """preload()'s thread: compile in a child process when the cache is cold (numba's compiler
-    holds the GIL for seconds, which would make the app's window stutter), then read it."""
-    if cache_cold():
-        compile_in_child()
     if load() is not None:
         csv_kernel()
+
+
+def _warm_cache() -> None:
+    """Off the main thread (the app's background work: preload, an export, a sweep), a cold
+    cache is filled by a child process: numba's compiler holds the GIL for seconds, which
+    would make the window stutter. The main thread (the command line) compiles itself."""
+    if threading.current_thread() is not threading.main_thread() and cache_cold():
+        compile_in_child()
 
 
 def cache_cold() -> bool:
@@ -143,6 +148,7 @@ def compile_in_child(timeout: float = 600) -> bool:
 
 
 def _load():
+    _warm_cache()
     kernel = _import("_kernel")
     try:
         if kernel is None or kernel.SURFACES != KINDS:
@@ -165,6 +171,7 @@ def csv_kernel():
 
 
 def _load_csv():
+    _warm_cache()
     kernel = _import("_csv_kernel")
     try:
         out = np.zeros(64, dtype=np.uint8)
