@@ -4,7 +4,7 @@ The surface (filled colours, contour lines, minima ×, saddles, colour bar) is d
 ``set_surface`` only, never per frame. ``update_frame`` moves the trajectories and markers
 with ``setData``; long trajectories are thinned for display by arc length (a point is kept
 once the path has moved 1/DRAWN_RESOLUTION of the view since the last kept one), then by a
-stride if still too long. The recorded data itself is never touched.
+stride (a power of two, steady while the path grows) if still too long. The recorded data itself is never touched.
 
 Each path is 2 px wide (× the zoom, ``set_zoom``) over a 4 px dark outline (``halos``), on
 viridis lightened with white (``surface_colormap``), so every run colour stands out on
@@ -65,6 +65,16 @@ def thin_indices(theta: np.ndarray, pixel: float, max_points: int = MAX_DRAWN_PO
         stride = -(-len(idx) // max_points)
         idx = np.unique(np.concatenate((idx[::stride], [n - 1])))
     return idx
+
+
+def drawn_stride(count: int) -> int:
+    """The stride that leaves at most MAX_DRAWN_POINTS of ``count`` thinned points: a power
+    of two, so that while a path grows it changes once per doubling (each change redraws
+    the map's paths whole), and the points kept before stay kept in between."""
+    stride = 1
+    while count > MAX_DRAWN_POINTS * stride:
+        stride *= 2
+    return stride
 
 
 class MapView(QWidget):
@@ -360,8 +370,7 @@ class MapView(QWidget):
                 if not len(idx) or idx[-1] != end:
                     idx = np.append(idx, end)
                 if len(idx) > MAX_DRAWN_POINTS:
-                    stride = -(-len(idx) // MAX_DRAWN_POINTS)
-                    idx = np.append(idx[:-1:stride], end)
+                    idx = np.append(idx[:-1:drawn_stride(len(idx))], end)
                 pts = theta[idx]
                 self.halos[i].setData(pts[:, 0], pts[:, 1], live=live)
                 self.paths[i].setData(pts[:, 0], pts[:, 1], live=live)

@@ -268,3 +268,25 @@ def test_on_off_dashes_equal_the_general_pattern_cut():
         # the same pattern twice takes the general path
         general, general_of = fast_curve._dashes(seg, start, np.r_[pattern, pattern])
         assert fast == pytest.approx(general) and fast_of.tolist() == general_of.tolist()
+
+
+def test_a_path_thinned_by_a_stride_gains_only_new_points_while_it_grows(qtbot, make_window):
+    """A zigzag keeps every step after thinning by arc length, so past MAX_DRAWN_POINTS the
+    map drops points by a stride. The stride changes only when the points double: growing
+    from 8,800 to 9,400 points (3 × 3,000 passed) draws only the new segments."""
+    from gui.map_view import MAX_DRAWN_POINTS, drawn_stride
+
+    win = make_window()
+    mv = win.map_view
+    x0, x1 = mv.view_box.viewRange()[0]
+    rows = np.arange(9400)
+    theta = np.column_stack([np.where(rows % 2, x1, x0) * 0.5, np.linspace(-0.5, 0.5, 9400)])
+    mv.update_frame([theta[:8800], theta[:8800]])
+    qtbot.wait(20)
+    full = mv.path_canvas.full_draws
+    for n in range(8850, 9401, 50):
+        mv.update_frame([theta[:n], theta[:n]])
+        qtbot.wait(1)
+    assert mv.path_canvas.full_draws == full
+    assert len(mv.paths[0].getData()[0]) <= MAX_DRAWN_POINTS
+    assert [drawn_stride(n) for n in (3000, 3001, 6000, 6001, 9001, 12001)] == [1, 2, 2, 4, 4, 8]
