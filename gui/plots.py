@@ -83,7 +83,7 @@ def _set_curve(item, series, get, history, wide: bool, live: bool) -> None:
     in a wide view is drawn whole from its envelope; new steps are drawn one by one."""
     n = len(history.loss)
     y = series.update(get(history))
-    item.setData(_steps(n), y, live=live,
+    item.setData(_steps(n), y, live=live, indexed=True,
                  envelope=(lambda: series.display(n)) if wide and n > ENVELOPE_SPAN else None)
 
 
