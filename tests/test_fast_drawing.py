@@ -290,3 +290,48 @@ def test_a_path_thinned_by_a_stride_gains_only_new_points_while_it_grows(qtbot, 
     assert mv.path_canvas.full_draws == full
     assert len(mv.paths[0].getData()[0]) <= MAX_DRAWN_POINTS
     assert [drawn_stride(n) for n in (3000, 3001, 6000, 6001, 9001, 12001)] == [1, 2, 2, 4, 4, 8]
+
+
+def test_solid_dashed_and_dotted_lines_cut_in_one_pass_equal_one_pass_per_style():
+    from gui.fast_curve import on_off_pattern
+
+    rng = np.random.default_rng(2)
+    t = QTransform(3.0, 0.0, 0.0, -2.0, 10.0, 300.0)
+    pens = []
+    for style in (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine,
+                  Qt.PenStyle.DashLine):
+        pen = QPen()
+        pen.setWidthF(2.0)
+        pen.setStyle(style)
+        pens.append(pen)
+    lines = [(np.sort(rng.random(int(rng.integers(2, 40)))) * 100, rng.normal(size=40) * 20)
+             for _ in pens]
+    lines = [(x, y[:len(x)]) for x, y in lines]
+    phases = [0.0, 3.5, 1.0, 7.25]
+    x = np.concatenate([lx for lx, _ly in lines])
+    y = np.concatenate([ly for _lx, ly in lines])
+    ids = np.repeat(np.arange(len(lines)), [len(lx) for lx, _ly in lines])
+    seg, sid, length = device_segments(x, y, pens[0], t, None, ids=ids, phases=phases,
+                                       dashes=[on_off_pattern(p) for p in pens])
+    for k, (pen, (lx, ly)) in enumerate(zip(pens, lines)):
+        alone, _sid, alone_len = device_segments(lx, ly, pen, t, None,
+                                                 ids=np.zeros(len(lx), dtype=int),
+                                                 phases=[phases[k]])
+        assert seg[sid == k] == pytest.approx(alone)
+        if pen.style() != Qt.PenStyle.SolidLine:
+            assert length[k] == pytest.approx(alone_len[0])
+    assert on_off_pattern(pens[1]) == (8.0, 12.0)  # Qt's dashes: 4 on, 2 off, × 2 px
+    custom = QPen(pens[1])
+    custom.setDashPattern([3.0, 1.0, 1.0, 1.0])
+    assert on_off_pattern(custom) is None and on_off_pattern(pens[0]) == (np.inf, np.inf)
+
+
+def test_a_step_curves_part_found_by_arithmetic_equals_the_search():
+    from gui.curve_layer import _left, _right
+
+    for n in (1, 2, 7):
+        x = np.arange(n, dtype=float)
+        for v in (-math.inf, -1.0, -0.5, 0.0, 0.25, 1.0, 2.5, n - 1.0, n - 0.5, n, n + 3.0,
+                  math.inf):
+            assert _left(v, n) == np.searchsorted(x, v, "left")
+            assert _right(v, n) == np.searchsorted(x, v, "right")
