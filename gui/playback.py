@@ -15,7 +15,7 @@ from typing import Sequence
 
 from gui.speed_control import AUTO, TARGET_S, SpeedCombo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
                                QSpinBox, QStyle, QStyleOptionSlider, QVBoxLayout, QWidget)
 
@@ -142,6 +142,30 @@ class JumpSlider(QSlider):
         super().mousePressEvent(event)
 
 
+class FixedLabel(QLabel):
+    """A label as large as its ``longest`` text, whatever it shows (sized again when its
+    font changes, e.g. with the zoom). A new text then repaints the label only: a label
+    that may change size makes every layout up to the window's be redone at each new text,
+    the docks included (while playing, 20 times a second)."""
+
+    def __init__(self, longest: str, text: str = "", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self._longest = longest
+        self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
+
+    def _fit(self) -> None:
+        m = self.contentsMargins()
+        fm = self.fontMetrics()
+        self.setFixedSize(fm.horizontalAdvance(self._longest) + 6 + m.left() + m.right()
+                          + 2 * self.margin(),
+                          fm.height() + m.top() + m.bottom() + 2 * self.margin())
+
+
 class PlaybackBar(QWidget):
     """Play/Pause, Step, Reset, speed, step limit, current step, timeline and run status.
 
@@ -174,9 +198,7 @@ class PlaybackBar(QWidget):
         self.limit_spin.setGroupSeparatorShown(True)
         self.limit_spin.setToolTip("Playback stops at this step (the experiment's 'steps')")
         self.limit_spin.setKeyboardTracking(False)
-        self.step_label = QLabel("step 0", self)
-        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance(
-            "step 1,000,000 of 1,000,000") + 6)
+        self.step_label = FixedLabel(f"step {MAX_STEPS:,} of {MAX_STEPS:,}", "step 0", self)
         self.timeline = JumpSlider(Qt.Orientation.Horizontal, self)
         self.timeline.setRange(0, 0)
         self.timeline.setToolTip("Scrub back to any recorded step: click or drag")

@@ -335,3 +335,58 @@ def test_a_step_curves_part_found_by_arithmetic_equals_the_search():
                   math.inf):
             assert _left(v, n) == np.searchsorted(x, v, "left")
             assert _right(v, n) == np.searchsorted(x, v, "right")
+
+
+def test_a_new_step_count_repaints_the_label_without_redoing_the_windows_layout(qtbot,
+                                                                              make_window):
+    from PySide6.QtCore import QEvent, QObject
+
+    win = make_window()
+    bar, label = win.playback, win.playback.step_label
+    requests = []
+
+    class Spy(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt)
+            if event.type() == QEvent.Type.LayoutRequest:
+                requests.append(obj)
+            return False
+
+    spy = Spy()
+    for w in (bar, win):
+        w.installEventFilter(spy)
+    qtbot.wait(20)
+    requests.clear()
+    size = label.size()
+    for n in (5, 50_000, 9_999_999):
+        bar.set_position(n, n, 10_000_000)
+        qtbot.wait(5)
+    assert label.text() == "step 9,999,999 / 10,000,000"
+    assert requests == [] and label.size() == size
+    longest = label.fontMetrics().horizontalAdvance("step 10,000,000 of 10,000,000")
+    assert longest <= label.contentsRect().width()
+    font = win.font()
+    font.setPointSizeF(font.pointSizeF() * 2)  # the zoom: the label grows with its text
+    win.setFont(font)
+    qtbot.wait(20)
+    assert label.width() > size.width() and label.height() > size.height()
+    assert label.fontMetrics().horizontalAdvance("step 10,000,000 of 10,000,000") <= \
+        label.contentsRect().width()
+
+
+def test_a_runs_curves_logged_in_one_pass_equal_one_update_each():
+    from gui.log_series import LogSeries, update_all
+
+    rng = np.random.default_rng(3)
+    values = [rng.lognormal(size=500) for _ in range(4)]
+    values[1][[3, 40, 41]] = [0.0, -1.0, np.inf]  # gaps: log₁₀ of ≤ 0 or inf is nan
+    values[2] = values[2] - 0.5
+    one, each = [LogSeries() for _ in values], [LogSeries() for _ in values]
+    for log in (one[2], each[2]):
+        log.set_offset(-0.6, floor=1e-3)  # an offset and floor (the loss): not batched
+    for n in (1, 2, 50, 51, 300, 500, 120, 500):  # 120: the history restarted
+        got = update_all(one, [v[:n] for v in values])
+        want = [log.update(v[:n]) for log, v in zip(each, values)]
+        for a, b, la, lb in zip(got, want, one, each):
+            assert np.array_equal(a, b, equal_nan=True)
+            assert (la.lo, la.hi) == (lb.lo, lb.hi)
+    assert np.isnan(one[1].buf[[3, 40, 41]]).all()
