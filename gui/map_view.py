@@ -154,6 +154,9 @@ class MapView(QWidget):
         for item in (self.minima, self.saddles, self.maxima, self.curves):
             item.setZValue(5)
             self.plot_item.addItem(item)
+            # drawn from a pixmap too: a path that grows over a marker (runs end at minima)
+            # repaints it every frame, and a scatter item draws itself slowly
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # the legend in a strip of its own under the map: it never hides the map, and a long
         # legend cannot squeeze the map or push the colour bar out of the window
         self._zoom = 1.0

@@ -390,3 +390,38 @@ def test_a_runs_curves_logged_in_one_pass_equal_one_update_each():
             assert np.array_equal(a, b, equal_nan=True)
             assert (la.lo, la.hi) == (lb.lo, lb.hi)
     assert np.isnan(one[1].buf[[3, 40, 41]]).all()
+
+
+BOWL = """
+title = "A run swinging across the minimum"
+surface = { name = "quadratic", lambda1 = 1.0, lambda2 = 3.0 }
+steps = 200
+[[runs]]
+label = "swing"
+optimizer = "gd"
+lr = 0.6
+start = [0.05, 0.3]
+"""
+
+
+def test_a_path_growing_over_a_minimum_does_not_draw_its_marker_again(qtbot, make_window,
+                                                                    monkeypatch):
+    import pyqtgraph as pg
+
+    painted = []
+    paint = pg.ScatterPlotItem.paint
+
+    def counted(self, *args):
+        painted.append(self)
+        return paint(self, *args)
+
+    monkeypatch.setattr(pg.ScatterPlotItem, "paint", counted)
+    win = make_window(BOWL)
+    minima = win.map_view.minima
+    assert len(minima.data) == 1  # the bowl's minimum, marked at the origin
+    qtbot.wait(20)
+    partial = win.map_view.path_canvas.partial_draws
+    painted.clear()
+    _play(win, qtbot, 10, 1)  # the run swings across the marker, a step a frame
+    assert win.map_view.path_canvas.partial_draws - partial >= 5
+    assert painted.count(minima) <= 1  # drawn once (into its pixmap), then re-used
