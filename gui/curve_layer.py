@@ -129,7 +129,7 @@ class CurveCanvas(ImageCanvas):
         for c in self.curves:
             part = c.take(x0 - w, x1 + w, full)
             if part is not None and c.visible:
-                groups.setdefault(c.opts["pen"].style(), []).append((c, *part))
+                groups.setdefault(c.style, []).append((c, *part))
         # solid, dashed and dotted curves in one pass, drawn in that order (each style's
         # curves after the other's, as when they were drawn style by style); a pen with
         # another dash pattern (none in the plots) has a pass of its own
@@ -148,7 +148,7 @@ def _draw_group(p, members, transform, clip, x0: float, w: float) -> None:
     dashes = None
     if members[0][0].dashes is not None:
         dashes = [c.dashes for c, _x, _y in members]
-    pen = max((c.opts["pen"] for c, _x, _y in members), key=lambda q: q.widthF())
+    pen = max(members, key=lambda m: m[0].width)[0].opts["pen"]
     seg, sid, length = device_segments(x, y, pen, transform, clip, ids=ids, phases=phases,
                                        dashes=dashes)
     for k, (c, _x, _y) in enumerate(members):
@@ -174,6 +174,7 @@ class LayerCurve:
         self.opts = {"pen": pg.mkPen(pen)}
         self.solid = solid_pen(self.opts["pen"])
         self.dashes = on_off_pattern(self.opts["pen"])  # (on, period) px, None: other
+        self.style, self.width = self.opts["pen"].style(), self.opts["pen"].widthF()
         self.xData = self.yData = None
         self.visible = True
         self.phase = 0.0               # the dash pattern's position where drawing stopped
@@ -187,6 +188,7 @@ class LayerCurve:
         self.opts["pen"] = pg.mkPen(pen)
         self.solid = solid_pen(self.opts["pen"])
         self.dashes = on_off_pattern(self.opts["pen"])
+        self.style, self.width = self.opts["pen"].style(), self.opts["pen"].widthF()
         self.canvas.redraw_all()
 
     def getData(self):  # noqa: N802
