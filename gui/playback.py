@@ -142,28 +142,35 @@ class JumpSlider(QSlider):
         super().mousePressEvent(event)
 
 
-class FixedLabel(QLabel):
-    """A label as large as its ``longest`` text, whatever it shows (sized again when its
-    font changes, e.g. with the zoom). A new text then repaints the label only: a label
-    that may change size makes every layout up to the window's be redone at each new text,
-    the docks included (while playing, 20 times a second)."""
+class GrowingLabel(QLabel):
+    """A label of fixed size that only grows: as wide as the widest of ``widest`` and the
+    texts it has shown (sized again when its font changes, e.g. with the zoom). A new text
+    that fits repaints the label only: a label that may change size makes every layout up
+    to the window's be redone at each new text, the docks included (while playing, 20
+    times a second)."""
 
-    def __init__(self, longest: str, text: str = "", parent: QWidget | None = None):
+    def __init__(self, widest: str, text: str = "", parent: QWidget | None = None):
         super().__init__(text, parent)
-        self._longest = longest
+        self._widest = widest
+        self._fit(reset=True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt)
+        super().setText(text)
         self._fit()
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self._fit()
+            self._fit(reset=True)
 
-    def _fit(self) -> None:
+    def _fit(self, reset: bool = False) -> None:
         m = self.contentsMargins()
         fm = self.fontMetrics()
-        self.setFixedSize(fm.horizontalAdvance(self._longest) + 6 + m.left() + m.right()
-                          + 2 * self.margin(),
-                          fm.height() + m.top() + m.bottom() + 2 * self.margin())
+        w = max(fm.horizontalAdvance(self._widest), fm.horizontalAdvance(self.text()))
+        w += 6 + m.left() + m.right() + 2 * self.margin()
+        h = fm.height() + m.top() + m.bottom() + 2 * self.margin()
+        if reset or w > self.maximumWidth() or h != self.maximumHeight():
+            self.setFixedSize(w if reset else max(w, self.maximumWidth()), h)
 
 
 class PlaybackBar(QWidget):
@@ -198,7 +205,7 @@ class PlaybackBar(QWidget):
         self.limit_spin.setGroupSeparatorShown(True)
         self.limit_spin.setToolTip("Playback stops at this step (the experiment's 'steps')")
         self.limit_spin.setKeyboardTracking(False)
-        self.step_label = FixedLabel(f"step {MAX_STEPS:,} of {MAX_STEPS:,}", "step 0", self)
+        self.step_label = GrowingLabel("step 1,000,000 of 1,000,000", "step 0", self)
         self.timeline = JumpSlider(Qt.Orientation.Horizontal, self)
         self.timeline.setRange(0, 0)
         self.timeline.setToolTip("Scrub back to any recorded step: click or drag")
