@@ -16,6 +16,9 @@ Each figure is printed beside a baseline measured in the same run, and as a rati
   lines of before the lecture-hall work (1 px paths and curves, no outline under the paths),
   to show what the 2 px lines and the paths' dark outline cost (``--compare-thin``, on by
   default).
+- against (``--against DIR``, instead of the rest): the playing frames of this checkout and
+  of another one (the code before a change) in two processes that take turns frame by
+  frame, so that both see the same load on a shared machine.
 - start-up: a fresh process until the window has painted (after one launch that wrote
   Python's compiled modules), vs a process that only runs ``import PySide6.QtWidgets``.
   The budget is 1.5 s.
@@ -211,6 +214,76 @@ def _thin_lines(win) -> None:
                 item.setPen(pen)
 
 
+PLAYING_CHILD = """
+import sys, tempfile, time
+sys.path.insert(0, {root!r})
+from PySide6.QtWidgets import QApplication
+from engine.experiment import loads
+from gui.main_window import MainWindow
+app = QApplication([])
+win = MainWindow(config_dir=tempfile.mkdtemp(prefix="descent-lab-bench-"), autosave=False)
+win.resize(1600, 1000)
+win.show()
+app.processEvents()
+win.load_experiment(loads({text!r}))
+win.simulation().run_to({steps})
+win.redraw()
+app.processEvents()
+win.timer.setInterval(10 ** 7)
+win.timer.start()
+print("ready", flush=True)
+for _line in sys.stdin:
+    win.simulation().advance({per})
+    t0, c0 = time.perf_counter(), time.thread_time()
+    win.redraw()
+    app.processEvents()
+    print((time.perf_counter() - t0) * 1000, (time.thread_time() - c0) * 1000, flush=True)
+"""
+
+
+def bench_against(other: str, steps: int, frames: int, surface: str = "rosenbrock") -> None:
+    """Playing frames of this checkout and of the checkout ``other`` (e.g. a git worktree of
+    the code before a change), in two processes that take turns frame by frame: both see
+    the same load, so the ratio holds on a busy machine."""
+    runs = "".join(RUN.format(i=i + 1, opt=o, lr=lr, x=-1.8 + 0.1 * i, y=2.5 - 0.05 * i)
+                   for i, (o, lr) in enumerate(OPTS))
+    text = EXPERIMENT.format(steps=2 * steps, runs=runs, surface=surface)
+    per = max(1, round(2 * steps / (12 * 60)))
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    sides = {"this checkout": str(ROOT), "other checkout": str(Path(other).resolve())}
+    procs = {name: subprocess.Popen(
+        [sys.executable, "-c", PLAYING_CHILD.format(root=root, text=text, steps=steps,
+                                                    per=per)],
+        cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True) for name, root in sides.items()}
+    try:
+        for name, proc in procs.items():
+            if proc.stdout.readline().strip() != "ready":
+                raise SystemExit(f"gui_frame: the {name} did not start")
+        times = {name: ([], []) for name in procs}
+        for frame in range(frames):
+            order = list(procs) if frame % 2 == 0 else list(procs)[::-1]
+            for name in order:
+                procs[name].stdin.write("\n")
+                procs[name].stdin.flush()
+                wall, cpu = map(float, procs[name].stdout.readline().split())
+                times[name][0].append(wall)
+                times[name][1].append(cpu)
+    finally:
+        for proc in procs.values():
+            proc.stdin.close()
+            proc.wait()
+    print(f"playing, frame by frame in turns with {sides['other checkout']} "
+          f"(8 runs from step {steps:,}, {per} steps a frame, {frames} frames each)")
+    meds = {}
+    for name, (wall, cpu) in times.items():
+        wall = sorted(wall)
+        meds[name] = statistics.median(wall)
+        print(f"  {name:15s} {meds[name]:7.2f} ms median, {wall[int(0.9 * (len(wall) - 1))]:6.2f}"
+              f" ms 90th percentile, CPU {statistics.median(cpu):6.2f} ms median")
+    print(f"  this / other: {meds['this checkout'] / meds['other checkout']:.2f}")
+
+
 STARTUP_CHILD = """
 import time, sys
 t0 = time.perf_counter()
@@ -260,7 +333,12 @@ def main() -> None:
     p.add_argument("--no-startup", action="store_true", help="only the drawing figures")
     p.add_argument("--no-compare-thin", action="store_true",
                    help="skip the figures with 1 px lines and no path outline")
+    p.add_argument("--against", metavar="DIR",
+                   help="only the playing frames, in turns with the checkout in DIR (e.g. "
+                        "`git worktree add /tmp/old main`): a before/after on a busy machine")
     args = p.parse_args()
+    if args.against:
+        return bench_against(args.against, args.steps, args.frames, args.surface)
     if not args.no_startup:
         bench_startup(max(3, args.repeat // 3))
     bench_playing(args.steps, args.frames, args.surface)

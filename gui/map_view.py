@@ -4,7 +4,8 @@ The surface (filled colours, contour lines, minima ×, saddles, colour bar) is d
 ``set_surface`` only, never per frame. ``update_frame`` moves the trajectories and markers
 with ``setData``; long trajectories are thinned for display by arc length (a point is kept
 once the path has moved 1/DRAWN_RESOLUTION of the view since the last kept one), then by a
-stride (a power of two, steady while the path grows) if still too long. The recorded data itself is never touched.
+stride (a power of two, steady while the path grows) if still too long. The recorded data
+itself is never touched.
 
 Each path is 2 px wide (× the zoom, ``set_zoom``) over a 4 px dark outline (``halos``), on
 viridis lightened with white (``surface_colormap``), so every run colour stands out on
