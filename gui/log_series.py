@@ -66,7 +66,11 @@ class LogSeries:
             self.buf = new
         self.buf[self.n:n] = part
         if lo == lo:
-            self.lo, self.hi = min(self.lo, float(lo)), max(self.hi, float(hi))
+            lo, hi = float(lo), float(hi)
+            if lo < self.lo:
+                self.lo = lo
+            if hi > self.hi:
+                self.hi = hi
         self.n = n
 
     def display(self, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +103,9 @@ def update_all(logs: list[LogSeries], arrays: list[np.ndarray]) -> list[np.ndarr
         with np.errstate(all="ignore"):
             block = np.log10(np.stack([arrays[k][m:n] for k in batch]))
         block[~np.isfinite(block)] = np.nan
-        lows, highs = np.fmin.reduce(block, axis=1), np.fmax.reduce(block, axis=1)
+        # Python floats: cheaper than NumPy scalars for the comparisons in _append
+        lows = np.fmin.reduce(block, axis=1).tolist()
+        highs = np.fmax.reduce(block, axis=1).tolist()
         for j, k in enumerate(batch):
             logs[k]._append(block[j], lows[j], highs[j])
     return [log.update(a) for log, a in zip(logs, arrays)]
