@@ -53,15 +53,15 @@ class LogSeries:
                                    out=np.array(part, dtype=float))
                 part = np.log10(part)
             part[~np.isfinite(part)] = np.nan
-            self._append(part, np.fmin.reduce(part), np.fmax.reduce(part))
+            self._append(part, np.fmin.reduce(part), np.fmax.reduce(part), _room(values))
         return self.buf[:n]
 
-    def _append(self, part: np.ndarray, lo, hi) -> None:
+    def _append(self, part: np.ndarray, lo, hi, room: int = 0) -> None:
         """Add the log₁₀ values ``part`` of the next rows; ``lo``, ``hi``: their extremes
-        (nan: all nan)."""
+        (nan: all nan); ``room``: the rows the recorded array has room for (``_room``)."""
         n = self.n + len(part)
         if n > len(self.buf):
-            new = np.empty(max(n, 2 * len(self.buf), 1024))
+            new = np.empty(max(n, 2 * len(self.buf), 1024, min(room, 2 * n)))
             new[: self.n] = self.buf[: self.n]
             self.buf = new
         self.buf[self.n:n] = part
@@ -91,6 +91,14 @@ class LogSeries:
         return x, y
 
 
+def _room(values: np.ndarray) -> int:
+    """The rows the array that ``values`` is a view of has room for (a simulation's record
+    grows by doubling; 0: not a view): a buffer sized to it after a first full pass (the
+    whole history) does not grow again, copying it all, at the next frame."""
+    base = values.base
+    return int(base.shape[0]) if isinstance(base, np.ndarray) and base.ndim else 0
+
+
 def update_all(logs: list[LogSeries], arrays: list[np.ndarray]) -> list[np.ndarray]:
     """``[log.update(a) for log, a in zip(logs, arrays)]`` (arrays of one length): the new
     rows of the series that have reached the same row, with no offset or floor (a run's
@@ -106,8 +114,9 @@ def update_all(logs: list[LogSeries], arrays: list[np.ndarray]) -> list[np.ndarr
         # Python floats: cheaper than NumPy scalars for the comparisons in _append
         lows = np.fmin.reduce(block, axis=1).tolist()
         highs = np.fmax.reduce(block, axis=1).tolist()
+        room = _room(arrays[batch[0]])
         for j, k in enumerate(batch):
-            logs[k]._append(block[j], lows[j], highs[j])
+            logs[k]._append(block[j], lows[j], highs[j], room)
     return [log.update(a) for log, a in zip(logs, arrays)]
 
 

@@ -432,3 +432,23 @@ def test_a_path_growing_over_a_minimum_does_not_draw_its_marker_again(qtbot, mak
     _play(win, qtbot, 10, 1)  # the run swings across the marker, a step a frame
     assert win.map_view.path_canvas.partial_draws - partial >= 5
     assert painted.count(minima) <= 1  # drawn once (into its pixmap), then re-used
+
+
+def test_a_curve_logged_whole_then_grown_keeps_its_buffer_while_the_record_has_room():
+    """A simulation's record grows by doubling; the plots' log₁₀ buffers take its room at
+    the first full pass, so the next frame (e.g. the first one after Play) copies nothing."""
+    from gui.log_series import LogSeries, update_all
+
+    record = np.full((131_072, 3), 2.0)  # rows × runs, as engine.simulation keeps them
+    one, many = LogSeries(), [LogSeries(), LogSeries()]
+    one.update(record[:100_001, 0])
+    update_all(many, [record[:100_001, 1], record[:100_001, 2]])
+    buffers = [one.buf] + [log.buf for log in many]
+    one.update(record[:100_279, 0])
+    update_all(many, [record[:100_279, 1], record[:100_279, 2]])
+    now = [one.buf] + [log.buf for log in many]
+    assert all(a is b for a, b in zip(now, buffers))  # the same arrays: nothing copied
+    assert np.allclose(one.buf[:100_279], math.log10(2.0))
+    alone = LogSeries()  # an array of its own: doubling as before
+    alone.update(np.ones(5000))
+    assert len(alone.buf) == 5000
