@@ -33,6 +33,7 @@ from gui.log_series import steps as _steps
 from gui.log_series import update_all as _update_all
 from gui.plot_range import SteadyRange
 from gui.plot_style import TEXT_COLOR, dark_text
+from gui.step_cursor import StepCursor
 from gui.zoom import pt, zoom_axis
 
 DASH = Qt.PenStyle.DashLine
@@ -129,7 +130,7 @@ class RunPlots(QWidget):
         lay.addWidget(self.layout_widget, 1)
         lay.addWidget(self.readout)
         self.plots: dict[str, pg.PlotItem] = {}
-        self.cursors: dict[str, pg.InfiniteLine] = {}
+        self.cursors: dict[str, StepCursor] = {}
         # per plot, the image its curves are drawn on (gui/curve_layer.py)
         self.canvases: dict[str, CurveCanvas] = {}
         first = None
@@ -154,8 +155,7 @@ class RunPlots(QWidget):
                 first = p
             else:
                 p.setXLink(first)
-            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#444444", width=1,
-                                                                           style=DASH))
+            line = StepCursor(p.getViewBox(), pg.mkPen("#444444", width=1, style=DASH))
             line.setZValue(50)
             p.addItem(line, ignoreBounds=True)
             canvas = CurveCanvas()

@@ -452,3 +452,24 @@ def test_a_curve_logged_whole_then_grown_keeps_its_buffer_while_the_record_has_r
     alone = LogSeries()  # an array of its own: doubling as before
     alone.update(np.ones(5000))
     assert len(alone.buf) == 5000
+
+
+def test_the_step_cursor_spans_each_plot_at_the_shown_step(qtbot, make_window):
+    win = _window_at(make_window, qtbot, 300)
+    for key, cursor in win.plots.cursors.items():
+        vb = win.plots.plots[key].getViewBox()
+        assert cursor.value() == 300 == win.plots.cursor_step
+        top = cursor.mapToParent(cursor.line().p1())
+        bottom = cursor.mapToParent(cursor.line().p2())
+        (y0, y1) = vb.viewRange()[1]
+        assert (top.x(), bottom.x()) == (300, 300)
+        assert sorted((top.y(), bottom.y())) == pytest.approx([y0, y1])
+    vb = win.plots.plots["loss"].getViewBox()
+    vb.setYRange(-7, 3, padding=0)  # a new y range: the cursor spans it
+    line = win.plots.cursors["loss"].line()
+    assert sorted((line.y1(), line.y2())) == pytest.approx([-7, 3])
+    # drawn over the curves in the plot's own pixels: dark grey in the cursor's column
+    img = _pixels(win.plots.layout_widget)
+    p = win.plots.layout_widget.mapFromScene(vb.mapViewToScene(QRectF(300, 0, 0, 0).topLeft()))
+    column = img[:, p.x() - 1:p.x() + 2].reshape(-1, 3)
+    assert (np.abs(column.astype(int) - 0x44).sum(axis=1) < 30).any()
