@@ -241,11 +241,15 @@ class MapView(QWidget):
                            ("maximum", self.maxima)):
             pts = [p for p in single if p.kind == kind]
             item.setData([p.x for p in pts], [p.y for p in pts])
+            # an empty scatter item hidden: Qt then skips it (and its slow bounding box)
+            # whenever a path repaints the area it spans
+            item.setVisible(bool(pts))
             self.legend.removeItem(item)
             if pts:  # the legend names only the kinds the map shows
                 self.legend.addItem(item, kind)
         dots = np.concatenate(curves) if curves else np.empty((0, 2))
         self.curves.setData(dots[:, 0], dots[:, 1])
+        self.curves.setVisible(bool(len(dots)))
         kinds = {p.kind_text for p in points if getattr(p, "curve", None) is not None}
         label = kinds.pop() if len(kinds) == 1 else "curve of critical points"
         self._legend_keys[-1] = (label, self.curves)

@@ -473,3 +473,15 @@ def test_the_step_cursor_spans_each_plot_at_the_shown_step(qtbot, make_window):
     p = win.plots.layout_widget.mapFromScene(vb.mapViewToScene(QRectF(300, 0, 0, 0).topLeft()))
     column = img[:, p.x() - 1:p.x() + 2].reshape(-1, 3)
     assert (np.abs(column.astype(int) - 0x44).sum(axis=1) < 30).any()
+
+
+def test_kinds_of_critical_point_the_map_does_not_mark_leave_no_item_to_repaint(qtbot,
+                                                                              make_window):
+    from types import SimpleNamespace
+
+    mv = make_window().map_view  # a bowl: one minimum, no saddle, maximum or valley
+    assert mv.minima.isVisible() and len(mv.minima.data) == 1
+    assert not any(item.isVisible() for item in (mv.saddles, mv.maxima, mv.curves))
+    mv.mark_critical_points([SimpleNamespace(x=0.5, y=0.5, kind="saddle", curve=None)])
+    assert mv.saddles.isVisible() and not mv.minima.isVisible()
+    assert list(mv.saddles.getData()[0]) == [0.5]
