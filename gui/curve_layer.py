@@ -12,8 +12,9 @@ item that keeps an image of them at screen resolution:
   image and draws every curve again.
 
 Curves are drawn as the lowest and highest value of each pixel column (a peak envelope: no
-spike is lost) in screen pixels (``gui.fast_curve``), dashes included; curves drawn with
-one pen style share one NumPy pass.
+spike is lost) in screen pixels (``gui.fast_curve``), dashes included; a plot's solid,
+dashed and dotted curves share one NumPy pass (a frame draws a few points of each of up to
+40 curves: the cost is in the number of NumPy calls, not in the data).
 
 ``LayerCurve`` looks like a pyqtgraph data item to the rest of the app: ``opts["pen"]``,
 ``setPen``, ``setData``, ``getData``, and ``xData``/``yData`` (the data set, before
