@@ -215,8 +215,11 @@ def _thin_lines(win) -> None:
 
 
 PLAYING_CHILD = """
-import sys, tempfile, time
+import os, sys, tempfile, time
 sys.path.insert(0, {root!r})
+import gui
+if not os.path.realpath(gui.__file__).startswith(os.path.realpath({root!r}) + os.sep):
+    sys.exit("not a checkout: " + {root!r})  # (an installed copy would be timed instead)
 from PySide6.QtWidgets import QApplication
 from engine.experiment import loads
 from gui.main_window import MainWindow
@@ -259,7 +262,8 @@ def bench_against(other: str, steps: int, frames: int, surface: str = "rosenbroc
     try:
         for name, proc in procs.items():
             if proc.stdout.readline().strip() != "ready":
-                raise SystemExit(f"gui_frame: the {name} did not start")
+                raise SystemExit(f"gui_frame: the {name} ({sides[name]}) did not start: "
+                                 "is it a checkout of the project?")
         times = {name: ([], []) for name in procs}
         for frame in range(frames):
             order = list(procs) if frame % 2 == 0 else list(procs)[::-1]
