@@ -6,7 +6,8 @@ Each figure is printed beside a baseline measured in the same run, and as a rati
   (an experiment of 2N steps in about 12 s at 60 frames a second: 2N / 720 steps a frame):
   the window's redraw, then Qt paints what changed. The stepping itself is left out (the
   stepper has its own time budget per frame). Median and 90th percentile; the budget is
-  16 ms per frame.
+  16 ms per frame. Also the GUI thread's CPU time per frame (``time.thread_time``), which
+  other processes on a shared machine inflate less than the wall time.
 - redraw: the window's full redraw (map trajectories, 4 plots, playback bar, then a
   repaint of the whole map and all plots) of 8 × N steps, vs the same redraw of 8 × 1 step
   (the empty frame); once cold (first frame after a rebuild: log₁₀ of the whole history),
@@ -15,6 +16,9 @@ Each figure is printed beside a baseline measured in the same run, and as a rati
   lines of before the lecture-hall work (1 px paths and curves, no outline under the paths),
   to show what the 2 px lines and the paths' dark outline cost (``--compare-thin``, on by
   default).
+- against (``--against DIR``, instead of the rest): the playing frames of this checkout and
+  of another one (the code before a change) in two processes that take turns frame by
+  frame, so that both see the same load on a shared machine.
 - start-up: a fresh process until the window has painted (after one launch that wrote
   Python's compiled modules), vs a process that only runs ``import PySide6.QtWidgets``.
   The budget is 1.5 s.
@@ -85,23 +89,26 @@ def bench_playing(steps: int, frames: int, surface: str = "rosenbrock") -> None:
     per = max(1, round(2 * steps / (12 * 60)))
     win.timer.setInterval(10 ** 7)  # "playing" for the views; the timer never fires here
     win.timer.start()
-    times = []
+    times, cpu = [], []
     for _ in range(frames):
         win.simulation().advance(per)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         win.redraw()
         app.processEvents()  # Qt paints what the frame changed
         times.append((time.perf_counter() - t0) * 1000)
-    idle = []
+        cpu.append((time.thread_time() - c0) * 1000)
+    idle, idle_cpu = [], []
     for _ in range(frames // 4):  # the baseline: a frame in which nothing moved
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         win.redraw()
         app.processEvents()
         idle.append((time.perf_counter() - t0) * 1000)
+        idle_cpu.append((time.thread_time() - c0) * 1000)
     win.timer.stop()
     times.sort()
     med, p90 = statistics.median(times), times[int(0.9 * (len(times) - 1))]
     base = statistics.median(idle)
+    cpu_med, cpu_base = statistics.median(cpu), statistics.median(idle_cpu)
     canvases = getattr(win.plots, "canvases", {}).values()
     full = sum(c.full_draws for c in canvases)
     part = sum(c.partial_draws for c in canvases)
@@ -110,6 +117,9 @@ def bench_playing(steps: int, frames: int, surface: str = "rosenbrock") -> None:
     print(f"  a frame in which nothing moved {base:6.2f} ms   (baseline)")
     print(f"  draw per frame               {med:8.2f} ms median (ratio {med / max(base, 1e-9):.1f}),"
           f" {p90:.2f} ms 90th percentile   (budget 16 ms: {'OK' if med < 16 else 'OVER'})")
+    print(f"  GUI thread's CPU per frame   {cpu_med:8.2f} ms median (ratio "
+          f"{cpu_med / max(cpu_base, 1e-9):.1f}; {cpu_base:.2f} ms when nothing moved): the "
+          f"wall time less waiting for the CPU on a busy machine")
     print(f"  plot canvases drawn whole {full}×, only their new points {part}×")
     win.close()
 
@@ -204,6 +214,80 @@ def _thin_lines(win) -> None:
                 item.setPen(pen)
 
 
+PLAYING_CHILD = """
+import os, sys, tempfile, time
+sys.path.insert(0, {root!r})
+import gui
+if not os.path.realpath(gui.__file__).startswith(os.path.realpath({root!r}) + os.sep):
+    sys.exit("not a checkout: " + {root!r})  # (an installed copy would be timed instead)
+from PySide6.QtWidgets import QApplication
+from engine.experiment import loads
+from gui.main_window import MainWindow
+app = QApplication([])
+win = MainWindow(config_dir=tempfile.mkdtemp(prefix="descent-lab-bench-"), autosave=False)
+win.resize(1600, 1000)
+win.show()
+app.processEvents()
+win.load_experiment(loads({text!r}))
+win.simulation().run_to({steps})
+win.redraw()
+app.processEvents()
+win.timer.setInterval(10 ** 7)
+win.timer.start()
+print("ready", flush=True)
+for _line in sys.stdin:
+    win.simulation().advance({per})
+    t0, c0 = time.perf_counter(), time.thread_time()
+    win.redraw()
+    app.processEvents()
+    print((time.perf_counter() - t0) * 1000, (time.thread_time() - c0) * 1000, flush=True)
+"""
+
+
+def bench_against(other: str, steps: int, frames: int, surface: str = "rosenbrock") -> None:
+    """Playing frames of this checkout and of the checkout ``other`` (e.g. a git worktree of
+    the code before a change), in two processes that take turns frame by frame: both see
+    the same load, so the ratio holds on a busy machine."""
+    runs = "".join(RUN.format(i=i + 1, opt=o, lr=lr, x=-1.8 + 0.1 * i, y=2.5 - 0.05 * i)
+                   for i, (o, lr) in enumerate(OPTS))
+    text = EXPERIMENT.format(steps=2 * steps, runs=runs, surface=surface)
+    per = max(1, round(2 * steps / (12 * 60)))
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    sides = {"this checkout": str(ROOT), "other checkout": str(Path(other).resolve())}
+    procs = {name: subprocess.Popen(
+        [sys.executable, "-c", PLAYING_CHILD.format(root=root, text=text, steps=steps,
+                                                    per=per)],
+        cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True) for name, root in sides.items()}
+    try:
+        for name, proc in procs.items():
+            if proc.stdout.readline().strip() != "ready":
+                raise SystemExit(f"gui_frame: the {name} ({sides[name]}) did not start: "
+                                 "is it a checkout of the project?")
+        times = {name: ([], []) for name in procs}
+        for frame in range(frames):
+            order = list(procs) if frame % 2 == 0 else list(procs)[::-1]
+            for name in order:
+                procs[name].stdin.write("\n")
+                procs[name].stdin.flush()
+                wall, cpu = map(float, procs[name].stdout.readline().split())
+                times[name][0].append(wall)
+                times[name][1].append(cpu)
+    finally:
+        for proc in procs.values():
+            proc.stdin.close()
+            proc.wait()
+    print(f"playing, frame by frame in turns with {sides['other checkout']} "
+          f"(8 runs from step {steps:,}, {per} steps a frame, {frames} frames each)")
+    meds = {}
+    for name, (wall, cpu) in times.items():
+        wall = sorted(wall)
+        meds[name] = statistics.median(wall)
+        print(f"  {name:15s} {meds[name]:7.2f} ms median, {wall[int(0.9 * (len(wall) - 1))]:6.2f}"
+              f" ms 90th percentile, CPU {statistics.median(cpu):6.2f} ms median")
+    print(f"  this / other: {meds['this checkout'] / meds['other checkout']:.2f}")
+
+
 STARTUP_CHILD = """
 import time, sys
 t0 = time.perf_counter()
@@ -253,7 +337,12 @@ def main() -> None:
     p.add_argument("--no-startup", action="store_true", help="only the drawing figures")
     p.add_argument("--no-compare-thin", action="store_true",
                    help="skip the figures with 1 px lines and no path outline")
+    p.add_argument("--against", metavar="DIR",
+                   help="only the playing frames, in turns with the checkout in DIR (e.g. "
+                        "`git worktree add /tmp/old main`): a before/after on a busy machine")
     args = p.parse_args()
+    if args.against:
+        return bench_against(args.against, args.steps, args.frames, args.surface)
     if not args.no_startup:
         bench_startup(max(3, args.repeat // 3))
     bench_playing(args.steps, args.frames, args.surface)

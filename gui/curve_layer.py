@@ -12,8 +12,9 @@ item that keeps an image of them at screen resolution:
   image and draws every curve again.
 
 Curves are drawn as the lowest and highest value of each pixel column (a peak envelope: no
-spike is lost) in screen pixels (``gui.fast_curve``), dashes included; curves drawn with
-one pen style share one NumPy pass.
+spike is lost) in screen pixels (``gui.fast_curve``), dashes included; a plot's solid,
+dashed and dotted curves share one NumPy pass (a frame draws a few points of each of up to
+40 curves: the cost is in the number of NumPy calls, not in the data).
 
 ``LayerCurve`` looks like a pyqtgraph data item to the rest of the app: ``opts["pen"]``,
 ``setPen``, ``setData``, ``getData``, and ``xData``/``yData`` (the data set, before
@@ -21,11 +22,14 @@ decimation to the view).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore
 
-from gui.fast_curve import device_segments, draw_by_line, join_lines, solid_pen
+from gui.fast_curve import (device_segments, draw_by_line, join_lines, on_off_pattern,
+                            solid_pen)
 from gui.image_canvas import ImageCanvas
 
 __all__ = ["CurveCanvas", "LayerCurve", "column_peaks"]
@@ -78,19 +82,32 @@ class CurveCanvas(ImageCanvas):
         super().__init__()
         self.curves: list[LayerCurve] = []
         self._view = None  # (x0, x1, columns, y0, y1), until the view changes
+        self._asked = None  # (x from, x to) of the strip to repaint asked for, until painted
 
     def view_changed(self) -> None:
-        self._view = None
+        self._view = self._asked = None
 
     def grew(self, x_from: float, x_to: float) -> None:
         """A curve gained points between ``x_from`` and ``x_to``: repaint that strip only
-        (the rest of the plot, its axes and labels stay as they are on screen)."""
+        (the rest of the plot, its axes and labels stay as they are on screen). Curves
+        that grow within the strip already asked for since the last paint (the runs of a
+        frame gain the same steps) ask for nothing more."""
+        asked = self._asked
+        if asked is not None and asked[0] <= x_from and x_to <= asked[1]:
+            return
         view = self._view_and_height()
         if view is None:
             return self.update()
+        if asked is not None:
+            x_from, x_to = min(x_from, asked[0]), max(x_to, asked[1])
+        self._asked = (x_from, x_to)
         x0, x1, cols, y0, y1 = view
         w = (x1 - x0) / cols * 3  # a few pixels either side: the pen's width
         self.update(QtCore.QRectF(x_from - w, y0, x_to - x_from + 2 * w, y1 - y0))
+
+    def paint(self, p, *args) -> None:
+        self._asked = None
+        super().paint(p, *args)
 
     def _view_and_height(self):
         if self._view is None:
@@ -113,20 +130,41 @@ class CurveCanvas(ImageCanvas):
         for c in self.curves:
             part = c.take(x0 - w, x1 + w, full)
             if part is not None and c.visible:
-                groups.setdefault(c.opts["pen"].style(), []).append((c, *part))
-        for members in groups.values():
-            _draw_group(painters["curves"], members, transform, clip, x0, w)
+                groups.setdefault(c.style, []).append((c, *part))
+        # solid, dashed and dotted curves in one pass, drawn in that order (each style's
+        # curves after the other's, as when they were drawn style by style); a pen with
+        # another dash pattern (none in the plots) has a pass of its own
+        one = [m for members in groups.values() for m in members if m[0].dashes is not None]
+        rest = [[m for m in members if m[0].dashes is None] for members in groups.values()]
+        for members in [one] + rest:
+            if members:
+                _draw_group(painters["curves"], members, transform, clip, x0, w)
 
 
 def _draw_group(p, members, transform, clip, x0: float, w: float) -> None:
-    """Draw curves that share a pen style with one NumPy pass over all of them."""
+    """Draw curves with one NumPy pass over all of them: curves whose dashes are on/off
+    (``LayerCurve.dashes``), or curves that share a pen style."""
     x, y, ids = batch_peaks(*join_lines([(x, y) for _c, x, y in members]), x0, w)
     phases = [c.phase for c, _x, _y in members]
-    seg, sid, length = device_segments(x, y, members[0][0].opts["pen"], transform, clip,
-                                       ids=ids, phases=phases)
+    dashes = None
+    if members[0][0].dashes is not None:
+        dashes = [c.dashes for c, _x, _y in members]
+    pen = max(members, key=lambda m: m[0].width)[0].opts["pen"]
+    seg, sid, length = device_segments(x, y, pen, transform, clip, ids=ids, phases=phases,
+                                       dashes=dashes)
     for k, (c, _x, _y) in enumerate(members):
         c.phase += length[k]
     draw_by_line(p, seg, sid, [c.solid for c, _x, _y in members])
+
+
+def _left(v: float, n: int) -> int:
+    """``np.searchsorted(arange(n), v, "left")``: how many of 0..n−1 are below v."""
+    return 0 if v <= 0 else n if v >= n else math.ceil(v)
+
+
+def _right(v: float, n: int) -> int:
+    """``np.searchsorted(arange(n), v, "right")``: how many of 0..n−1 are at most v."""
+    return 0 if v < 0 else n if v >= n - 1 else math.floor(v) + 1
 
 
 class LayerCurve:
@@ -136,27 +174,35 @@ class LayerCurve:
         self.canvas = canvas
         self.opts = {"pen": pg.mkPen(pen)}
         self.solid = solid_pen(self.opts["pen"])
+        self.dashes = on_off_pattern(self.opts["pen"])  # (on, period) px, None: other
+        self.style, self.width = self.opts["pen"].style(), self.opts["pen"].widthF()
         self.xData = self.yData = None
         self.visible = True
         self.phase = 0.0               # the dash pattern's position where drawing stopped
         self._drawn_x = -np.inf        # x of the last point on the canvas (−inf: none)
         self._envelope = None
+        self._indexed = False
         canvas.curves.append(self)
         canvas.redraw_all()
 
     def setPen(self, pen) -> None:  # noqa: N802 (pyqtgraph's name)
         self.opts["pen"] = pg.mkPen(pen)
         self.solid = solid_pen(self.opts["pen"])
+        self.dashes = on_off_pattern(self.opts["pen"])
+        self.style, self.width = self.opts["pen"].style(), self.opts["pen"].widthF()
         self.canvas.redraw_all()
 
     def getData(self):  # noqa: N802
         return self.xData, self.yData
 
-    def setData(self, x, y, live: bool = False, envelope=None) -> None:  # noqa: N802
+    def setData(self, x, y, live: bool = False, envelope=None,  # noqa: N802
+                indexed: bool = False) -> None:
         """The whole curve (x ascending). ``live``: it only grew since the last call (the
         canvas then draws just the new part). ``envelope``: a function giving a coarser
-        (x, y) of the same curve to draw it whole from (e.g. min and max per block)."""
+        (x, y) of the same curve to draw it whole from (e.g. min and max per block).
+        ``indexed``: x is 0, 1, …, n − 1 (steps), so a part is found without a search."""
         self._envelope = envelope
+        self._indexed = indexed
         old = self.xData
         self.xData, self.yData = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         grew = (live and old is not None and len(self.xData)
@@ -182,6 +228,13 @@ class LayerCurve:
         else:
             if x[-1] <= self._drawn_x:
                 return None
+            if self._indexed:  # x[i] = i: the searches below, by arithmetic
+                n = len(x)
+                start = max(_left(self._drawn_x, n) - 1, 0)
+                self._drawn_x = float(x[-1])
+                a = max(_left(lo, n) - 1, start)
+                b = min(_right(hi, n) + 1, n)
+                return (x[a:b], y[a:b]) if b - a > 1 else None
             # from the last drawn point on (the caller may pass a coarser version of the
             # same curve as it grows, e.g. an envelope: found by x, not by index)
             start = max(int(np.searchsorted(x, self._drawn_x, "left")) - 1, 0)

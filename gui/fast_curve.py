@@ -18,7 +18,7 @@ import shiboken6
 from pyqtgraph.Qt import QtCore, QtGui
 
 __all__ = ["clip_segments", "dash_segments", "device_segments", "draw_lines",
-           "draw_by_line", "ensure_pixmap_cache", "join_lines", "solid_pen"]
+           "draw_by_line", "ensure_pixmap_cache", "join_lines", "on_off_pattern", "solid_pen"]
 
 #: room for the pixmaps of items drawn from a cache (the map's surface image and contour
 #: lines, every plot's axes): Qt's default of 10 MB holds two full-screen map layers at most,
@@ -125,10 +125,11 @@ def _dashes(seg, start, pattern):
     return out, seg_of
 
 
-def _on_off(seg, start, on: float, period: float):
+def _on_off(seg, start, on, period):
     """``_dashes`` for a pattern (on, period − on): the pieces [k·period, k·period + on) of
     each segment's arc [start, start + length), in fewer NumPy calls (a frame's short parts
-    of dashed curves are many small arrays)."""
+    of dashed curves are many small arrays). ``on`` and ``period`` are numbers, or arrays
+    with one per segment (segments of lines with different dashes, cut together)."""
     x0, y0 = seg[:, 0], seg[:, 1]
     dx, dy = seg[:, 2] - x0, seg[:, 3] - y0
     length = np.hypot(dx, dy)
@@ -137,6 +138,8 @@ def _on_off(seg, start, on: float, period: float):
     n = (np.floor((a + length) / period) - k0).astype(np.int64) + 1  # periods it touches
     seg_of = np.repeat(np.arange(len(seg)), n)
     k = np.arange(len(seg_of)) - np.repeat(np.cumsum(n) - n, n) + k0[seg_of]
+    if np.ndim(period):
+        on, period = on[seg_of], period[seg_of]
     lo = np.maximum(k * period, a[seg_of])
     hi = np.minimum(k * period + on, (a + length)[seg_of])
     keep = hi > lo
@@ -150,8 +153,19 @@ def _on_off(seg, start, on: float, period: float):
     return out, seg_of
 
 
+def on_off_pattern(pen) -> tuple[float, float] | None:
+    """(on, period) in pixels of a pen whose dashes are one on and one off length (Qt's
+    dashes and dots), (inf, inf) for a solid pen, None for any other pattern."""
+    if pen.style() == _SOLID:
+        return (np.inf, np.inf)
+    pattern = np.asarray(pen.dashPattern(), dtype=float) * max(pen.widthF(), 1.0)
+    if len(pattern) != 2 or not pattern.sum() > 0:
+        return None
+    return float(pattern[0]), float(pattern.sum())
+
+
 def device_segments(x, y, pen, transform, clip: QtCore.QRectF | None,
-                    ids: np.ndarray | None = None, phases=None):
+                    ids: np.ndarray | None = None, phases=None, dashes=None):
     """The polyline (x, y) as segments (k, 4) in the pixels of ``transform`` (data →
     device): non-finite points break it, segments outside ``clip`` (device pixels, widened
     by the pen) are dropped, far ones clipped, and a dashed ``pen``'s dashes are cut.
@@ -159,7 +173,11 @@ def device_segments(x, y, pen, transform, clip: QtCore.QRectF | None,
     With ``ids`` (one per point, 0, 1, …, ascending: several lines one after the other,
     see ``gui.curve_layer``) it returns (segments, the id of each segment's line); with
     ``phases`` too (per line: where its dash pattern starts, in pixels) also each line's
-    length in pixels, so the next part of a line can go on with its dashes."""
+    length in pixels, so the next part of a line can go on with its dashes. ``dashes``
+    (with ``ids`` and ``phases``): per line its own (on, period) from ``on_off_pattern``
+    instead of ``pen``'s style, so lines with different dashes are cut in one pass (the
+    segments then come sorted by line only within the solid and the dashed ones); ``pen``
+    then gives the widest line's width."""
     if x is None or len(x) < 2:
         empty = np.zeros((0, 4))
         if ids is None:
@@ -181,7 +199,11 @@ def device_segments(x, y, pen, transform, clip: QtCore.QRectF | None,
     sid = None if ids is None else ids[:-1]
     if ids is not None:  # no segment joins two lines
         finite &= ids[:-1] == ids[1:]
-    dashed = pen.style() != _SOLID
+    if dashes is not None:
+        on, period = (np.array(v, dtype=float) for v in zip(*dashes))
+        dashed = bool(np.isfinite(period).any())
+    else:
+        dashed = pen.style() != _SOLID
     totals = None
     if dashed:  # arc length along the whole line, so dashes run on across segments
         length = np.where(finite, np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]), 0)
@@ -213,7 +235,14 @@ def device_segments(x, y, pen, transform, clip: QtCore.QRectF | None,
                 sid = np.concatenate((sid[~far], sid[far][kept]))
             if dashed:  # the visible part of a far segment starts its own dashes
                 start = np.concatenate((start[~far], np.zeros(len(clipped))))
-    if dashed:
+    if dashes is not None and dashed:  # only the dashed lines' segments are cut
+        cut = np.isfinite(period)[sid]
+        if cut.any():
+            c_sid = sid[cut]
+            pieces, of = _on_off(seg[cut], start[cut], on[c_sid], period[c_sid])
+            seg = np.concatenate((seg[~cut], pieces))
+            sid = np.concatenate((sid[~cut], c_sid[of]))
+    elif dashed:
         w = max(pen.widthF(), 1.0)
         pattern = np.asarray(pen.dashPattern(), dtype=float) * w
         if len(pattern) >= 2 and pattern.sum() > 0:
@@ -263,6 +292,14 @@ def draw_by_line(p, seg: np.ndarray, sid: np.ndarray, solids) -> None:
     if len(sid) > 1 and (np.diff(sid) < 0).any():  # far segments were appended at the end
         order = np.argsort(sid, kind="stable")
         seg, sid = seg[order], sid[order]
-    bounds = np.searchsorted(sid, np.arange(len(solids) + 1))
+    # as draw_lines, with the array's address taken once (numpy's ``ctypes`` costs more
+    # than a short line's drawing)
+    seg = np.ascontiguousarray(seg, dtype=np.float64)
+    address = seg.ctypes.data
+    bounds = np.searchsorted(sid, np.arange(len(solids) + 1)).tolist()
     for k, solid in enumerate(solids):
-        draw_lines(p, seg[bounds[k]:bounds[k + 1]], solid)
+        a, b = bounds[k], bounds[k + 1]
+        if b > a:
+            p.setPen(solid)
+            p.drawLines(shiboken6.wrapInstance(address + a * seg.itemsize * 4, QtCore.QLineF),
+                        b - a)

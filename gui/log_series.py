@@ -45,10 +45,6 @@ class LogSeries:
         n = len(values)
         if n < self.n:
             self._restart()
-        if n > len(self.buf):
-            new = np.empty(max(n, 2 * len(self.buf), 1024))
-            new[: self.n] = self.buf[: self.n]
-            self.buf = new
         if n > self.n:
             with np.errstate(all="ignore"):
                 part = values[self.n:n] - self.offset if self.offset else values[self.n:n]
@@ -57,12 +53,25 @@ class LogSeries:
                                    out=np.array(part, dtype=float))
                 part = np.log10(part)
             part[~np.isfinite(part)] = np.nan
-            self.buf[self.n:n] = part
-            lo, hi = np.fmin.reduce(part), np.fmax.reduce(part)  # nan: all nan
-            if lo == lo:
-                self.lo, self.hi = min(self.lo, float(lo)), max(self.hi, float(hi))
-            self.n = n
+            self._append(part, np.fmin.reduce(part), np.fmax.reduce(part), _room(values))
         return self.buf[:n]
+
+    def _append(self, part: np.ndarray, lo, hi, room: int = 0) -> None:
+        """Add the log₁₀ values ``part`` of the next rows; ``lo``, ``hi``: their extremes
+        (nan: all nan); ``room``: the rows the recorded array has room for (``_room``)."""
+        n = self.n + len(part)
+        if n > len(self.buf):
+            new = np.empty(max(n, 2 * len(self.buf), 1024, min(room, 2 * n)))
+            new[: self.n] = self.buf[: self.n]
+            self.buf = new
+        self.buf[self.n:n] = part
+        if lo == lo:
+            lo, hi = float(lo), float(hi)
+            if lo < self.lo:
+                self.lo = lo
+            if hi > self.hi:
+                self.hi = hi
+        self.n = n
 
     def display(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) to draw the first n values at full view: the envelope, then the raw tail."""
@@ -80,6 +89,35 @@ class LogSeries:
         x = np.concatenate([np.repeat(centers, 2), steps(n)[done * BLOCK:]])
         y = np.concatenate([self.env[:done].ravel(), self.buf[done * BLOCK:n]])
         return x, y
+
+
+def _room(values: np.ndarray) -> int:
+    """The rows the array that ``values`` is a view of has room for (a simulation's record
+    grows by doubling; 0: not a view): a buffer sized to it after a first full pass (the
+    whole history) does not grow again, copying it all, at the next frame."""
+    base = values.base
+    return int(base.shape[0]) if isinstance(base, np.ndarray) and base.ndim else 0
+
+
+def update_all(logs: list[LogSeries], arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """``[log.update(a) for log, a in zip(logs, arrays)]`` (arrays of one length): the new
+    rows of the series that have reached the same row, with no offset or floor (a run's
+    curves, frame after frame), in one NumPy pass over all of them."""
+    n = len(arrays[0]) if arrays else 0
+    m = max((log.n for log in logs), default=0)
+    batch = [k for k, log in enumerate(logs)
+             if log.n == m and not log.offset and not log.floor and len(arrays[k]) == n]
+    if n > m and len(batch) > 1:
+        with np.errstate(all="ignore"):
+            block = np.log10(np.stack([arrays[k][m:n] for k in batch]))
+        block[~np.isfinite(block)] = np.nan
+        # Python floats: cheaper than NumPy scalars for the comparisons in _append
+        lows = np.fmin.reduce(block, axis=1).tolist()
+        highs = np.fmax.reduce(block, axis=1).tolist()
+        room = _room(arrays[batch[0]])
+        for j, k in enumerate(batch):
+            logs[k]._append(block[j], lows[j], highs[j], room)
+    return [log.update(a) for log, a in zip(logs, arrays)]
 
 
 _STEPS = np.arange(0, dtype=float)

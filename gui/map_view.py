@@ -4,7 +4,8 @@ The surface (filled colours, contour lines, minima ×, saddles, colour bar) is d
 ``set_surface`` only, never per frame. ``update_frame`` moves the trajectories and markers
 with ``setData``; long trajectories are thinned for display by arc length (a point is kept
 once the path has moved 1/DRAWN_RESOLUTION of the view since the last kept one), then by a
-stride if still too long. The recorded data itself is never touched.
+stride (a power of two, steady while the path grows) if still too long
+(``gui.path_thinning``). The recorded data itself is never touched.
 
 Each path is 2 px wide (× the zoom, ``set_zoom``) over a 4 px dark outline (``halos``), on
 viridis lightened with white (``surface_colormap``), so every run colour stands out on
@@ -28,14 +29,13 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QVBoxLayout, QWi
 from gui.fast_curve import ensure_pixmap_cache
 from gui.markers import PositionMarkers
 from gui.path_canvas import PathCanvas, PathLine
+from gui.path_thinning import DRAWN_RESOLUTION, MAX_DRAWN_POINTS, drawn_stride, thin_indices
 from gui.plot_style import TEXT_COLOR, dark_axis, dark_text
 from gui.surface_layer import (UNDEFINED_COLOR, UNDEFINED_FILL, contour_segments,
                                 surface_colormap, surface_image, undefined_brush)
 from gui.zoom import pt, zoom_axis
 
 N_CONTOURS = 14       # contour lines
-MAX_DRAWN_POINTS = 3000  # per trajectory on the map, after thinning
-DRAWN_RESOLUTION = 600   # a drawn point every 1/600 of the view: about a 2 px line's width
 UNDEFINED_LABEL = "undefined (no finite loss)"
 LEGEND_COLUMNS = 3  # at most; fewer when the map is narrow (``_fit_legend``)
 PATH_WIDTH = 2.0     # px at zoom 1: a trajectory
@@ -45,26 +45,6 @@ HALO_COLOR = (38, 38, 38, 255)  # stands out on the light colour map, and frames
 LEGEND_PT = 9.0
 MARKER_SIZES = {"minima": 15, "saddles": 11, "maxima": 11, "curves": 4, "current": 9}
 START_SIZE = 13
-
-
-def thin_indices(theta: np.ndarray, pixel: float, max_points: int = MAX_DRAWN_POINTS
-                 ) -> np.ndarray:
-    """Indices of the points of a path ``theta`` (n, 2) worth drawing: the first, every point
-    after the path has moved another ``pixel`` of arc length, and the last; then at most
-    ``max_points`` by a uniform stride (keeping first and last)."""
-    n = len(theta)
-    if n <= 2:
-        return np.arange(n)
-    seg = np.hypot(np.diff(theta[:, 0]), np.diff(theta[:, 1]))
-    seg = np.where(np.isfinite(seg), seg, 0.0)
-    cell = np.floor(np.concatenate(([0.0], np.cumsum(seg))) / pixel)
-    keep = np.flatnonzero(np.diff(cell) > 0) + 1
-    idx = np.concatenate(([0], keep, [n - 1]))
-    idx = np.unique(idx)
-    if len(idx) > max_points:
-        stride = -(-len(idx) // max_points)
-        idx = np.unique(np.concatenate((idx[::stride], [n - 1])))
-    return idx
 
 
 class MapView(QWidget):
@@ -144,6 +124,9 @@ class MapView(QWidget):
         for item in (self.minima, self.saddles, self.maxima, self.curves):
             item.setZValue(5)
             self.plot_item.addItem(item)
+            # drawn from a pixmap too: a path that grows over a marker (runs end at minima)
+            # repaints it every frame, and a scatter item draws itself slowly
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # the legend in a strip of its own under the map: it never hides the map, and a long
         # legend cannot squeeze the map or push the colour bar out of the window
         self._zoom = 1.0
@@ -227,11 +210,15 @@ class MapView(QWidget):
                            ("maximum", self.maxima)):
             pts = [p for p in single if p.kind == kind]
             item.setData([p.x for p in pts], [p.y for p in pts])
+            # an empty scatter item hidden: Qt then skips it (and its slow bounding box)
+            # whenever a path repaints the area it spans
+            item.setVisible(bool(pts))
             self.legend.removeItem(item)
             if pts:  # the legend names only the kinds the map shows
                 self.legend.addItem(item, kind)
         dots = np.concatenate(curves) if curves else np.empty((0, 2))
         self.curves.setData(dots[:, 0], dots[:, 1])
+        self.curves.setVisible(bool(len(dots)))
         kinds = {p.kind_text for p in points if getattr(p, "curve", None) is not None}
         label = kinds.pop() if len(kinds) == 1 else "curve of critical points"
         self._legend_keys[-1] = (label, self.curves)
@@ -360,8 +347,7 @@ class MapView(QWidget):
                 if not len(idx) or idx[-1] != end:
                     idx = np.append(idx, end)
                 if len(idx) > MAX_DRAWN_POINTS:
-                    stride = -(-len(idx) // MAX_DRAWN_POINTS)
-                    idx = np.append(idx[:-1:stride], end)
+                    idx = np.append(idx[:-1:drawn_stride(len(idx))], end)
                 pts = theta[idx]
                 self.halos[i].setData(pts[:, 0], pts[:, 1], live=live)
                 self.paths[i].setData(pts[:, 0], pts[:, 1], live=live)

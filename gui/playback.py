@@ -15,7 +15,7 @@ from typing import Sequence
 
 from gui.speed_control import AUTO, TARGET_S, SpeedCombo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
                                QSpinBox, QStyle, QStyleOptionSlider, QVBoxLayout, QWidget)
 
@@ -142,6 +142,37 @@ class JumpSlider(QSlider):
         super().mousePressEvent(event)
 
 
+class GrowingLabel(QLabel):
+    """A label of fixed size that only grows: as wide as the widest of ``widest`` and the
+    texts it has shown (sized again when its font changes, e.g. with the zoom). A new text
+    that fits repaints the label only: a label that may change size makes every layout up
+    to the window's be redone at each new text, the docks included (while playing, 20
+    times a second)."""
+
+    def __init__(self, widest: str, text: str = "", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self._widest = widest
+        self._fit(reset=True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt)
+        super().setText(text)
+        self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit(reset=True)
+
+    def _fit(self, reset: bool = False) -> None:
+        m = self.contentsMargins()
+        fm = self.fontMetrics()
+        w = max(fm.horizontalAdvance(self._widest), fm.horizontalAdvance(self.text()))
+        w += 6 + m.left() + m.right() + 2 * self.margin()
+        h = fm.height() + m.top() + m.bottom() + 2 * self.margin()
+        if reset or w > self.maximumWidth() or h != self.maximumHeight():
+            self.setFixedSize(w if reset else max(w, self.maximumWidth()), h)
+
+
 class PlaybackBar(QWidget):
     """Play/Pause, Step, Reset, speed, step limit, current step, timeline and run status.
 
@@ -174,9 +205,7 @@ class PlaybackBar(QWidget):
         self.limit_spin.setGroupSeparatorShown(True)
         self.limit_spin.setToolTip("Playback stops at this step (the experiment's 'steps')")
         self.limit_spin.setKeyboardTracking(False)
-        self.step_label = QLabel("step 0", self)
-        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance(
-            "step 1,000,000 of 1,000,000") + 6)
+        self.step_label = GrowingLabel("step 1,000,000 of 1,000,000", "step 0", self)
         self.timeline = JumpSlider(Qt.Orientation.Horizontal, self)
         self.timeline.setRange(0, 0)
         self.timeline.setToolTip("Scrub back to any recorded step: click or drag")

@@ -28,9 +28,12 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.curve_layer import CurveCanvas, LayerCurve
 from gui.fast_curve import ensure_pixmap_cache
-from gui.log_series import LogSeries as _LogSeries, steps as _steps
+from gui.log_series import LogSeries as _LogSeries
+from gui.log_series import steps as _steps
+from gui.log_series import update_all as _update_all
 from gui.plot_range import SteadyRange
 from gui.plot_style import TEXT_COLOR, dark_text
+from gui.step_cursor import StepCursor
 from gui.zoom import pt, zoom_axis
 
 DASH = Qt.PenStyle.DashLine
@@ -81,10 +84,20 @@ BELOW_RECORDED = "just below the lowest loss recorded, while playing"
 def _set_curve(item, series, get, history, wide: bool, live: bool) -> None:
     """Give ``item`` the log₁₀ values ``get(history)`` (``live``: it only grew). A long curve
     in a wide view is drawn whole from its envelope; new steps are drawn one by one."""
+    _set_curves([(item, series, get)], history, wide, live)
+
+
+def _set_curves(curves, history, wide: bool, live: bool) -> None:
+    """``_set_curve`` for a run's curves [(item, series, get), …], their new log₁₀ values
+    computed in one pass (``update_all``)."""
     n = len(history.loss)
-    y = series.update(get(history))
-    item.setData(_steps(n), y, live=live,
-                 envelope=(lambda: series.display(n)) if wide and n > ENVELOPE_SPAN else None)
+    ys = _update_all([series for _item, series, _get in curves],
+                     [get(history) for _item, _series, get in curves])
+    x = _steps(n)
+    envelope = wide and n > ENVELOPE_SPAN
+    for (item, series, _get), y in zip(curves, ys):
+        item.setData(x, y, live=live, indexed=True,
+                     envelope=(lambda s=series: s.display(n)) if envelope else None)
 
 
 class RunPlots(QWidget):
@@ -117,7 +130,7 @@ class RunPlots(QWidget):
         lay.addWidget(self.layout_widget, 1)
         lay.addWidget(self.readout)
         self.plots: dict[str, pg.PlotItem] = {}
-        self.cursors: dict[str, pg.InfiniteLine] = {}
+        self.cursors: dict[str, StepCursor] = {}
         # per plot, the image its curves are drawn on (gui/curve_layer.py)
         self.canvases: dict[str, CurveCanvas] = {}
         first = None
@@ -142,8 +155,7 @@ class RunPlots(QWidget):
                 first = p
             else:
                 p.setXLink(first)
-            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#444444", width=1,
-                                                                           style=DASH))
+            line = StepCursor(p.getViewBox(), pg.mkPen("#444444", width=1, style=DASH))
             line.setZValue(50)
             p.addItem(line, ignoreBounds=True)
             canvas = CurveCanvas()
@@ -232,8 +244,7 @@ class RunPlots(QWidget):
             drawn = self._drawn_rows[i]
             if n == drawn:
                 continue
-            for item, series, get in self._series[i]:
-                _set_curve(item, series, get, h, wide, live=not exact)
+            _set_curves(self._series[i], h, wide, live=not exact)
             self._drawn_rows[i] = n
         self.range.fit(newest, self._bounds())
         step = newest if upto is None else upto

@@ -268,3 +268,219 @@ def test_on_off_dashes_equal_the_general_pattern_cut():
         # the same pattern twice takes the general path
         general, general_of = fast_curve._dashes(seg, start, np.r_[pattern, pattern])
         assert fast == pytest.approx(general) and fast_of.tolist() == general_of.tolist()
+
+
+def test_a_path_thinned_by_a_stride_gains_only_new_points_while_it_grows(qtbot, make_window):
+    """A zigzag keeps every step after thinning by arc length, so past MAX_DRAWN_POINTS the
+    map drops points by a stride. The stride changes only when the points double: growing
+    from 8,800 to 9,400 points (3 × 3,000 passed) draws only the new segments."""
+    from gui.map_view import MAX_DRAWN_POINTS, drawn_stride
+
+    win = make_window()
+    mv = win.map_view
+    x0, x1 = mv.view_box.viewRange()[0]
+    rows = np.arange(9400)
+    theta = np.column_stack([np.where(rows % 2, x1, x0) * 0.5, np.linspace(-0.5, 0.5, 9400)])
+    mv.update_frame([theta[:8800], theta[:8800]])
+    qtbot.wait(20)
+    full = mv.path_canvas.full_draws
+    for n in range(8850, 9401, 50):
+        mv.update_frame([theta[:n], theta[:n]])
+        qtbot.wait(1)
+    assert mv.path_canvas.full_draws == full
+    assert len(mv.paths[0].getData()[0]) <= MAX_DRAWN_POINTS
+    assert [drawn_stride(n) for n in (3000, 3001, 6000, 6001, 9001, 12001)] == [1, 2, 2, 4, 4, 8]
+
+
+def test_solid_dashed_and_dotted_lines_cut_in_one_pass_equal_one_pass_per_style():
+    from gui.fast_curve import on_off_pattern
+
+    rng = np.random.default_rng(2)
+    t = QTransform(3.0, 0.0, 0.0, -2.0, 10.0, 300.0)
+    pens = []
+    for style in (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine,
+                  Qt.PenStyle.DashLine):
+        pen = QPen()
+        pen.setWidthF(2.0)
+        pen.setStyle(style)
+        pens.append(pen)
+    lines = [(np.sort(rng.random(int(rng.integers(2, 40)))) * 100, rng.normal(size=40) * 20)
+             for _ in pens]
+    lines = [(x, y[:len(x)]) for x, y in lines]
+    phases = [0.0, 3.5, 1.0, 7.25]
+    x = np.concatenate([lx for lx, _ly in lines])
+    y = np.concatenate([ly for _lx, ly in lines])
+    ids = np.repeat(np.arange(len(lines)), [len(lx) for lx, _ly in lines])
+    seg, sid, length = device_segments(x, y, pens[0], t, None, ids=ids, phases=phases,
+                                       dashes=[on_off_pattern(p) for p in pens])
+    for k, (pen, (lx, ly)) in enumerate(zip(pens, lines)):
+        alone, _sid, alone_len = device_segments(lx, ly, pen, t, None,
+                                                 ids=np.zeros(len(lx), dtype=int),
+                                                 phases=[phases[k]])
+        assert seg[sid == k] == pytest.approx(alone)
+        if pen.style() != Qt.PenStyle.SolidLine:
+            assert length[k] == pytest.approx(alone_len[0])
+    assert on_off_pattern(pens[1]) == (8.0, 12.0)  # Qt's dashes: 4 on, 2 off, × 2 px
+    custom = QPen(pens[1])
+    custom.setDashPattern([3.0, 1.0, 1.0, 1.0])
+    assert on_off_pattern(custom) is None and on_off_pattern(pens[0]) == (np.inf, np.inf)
+
+
+def test_a_step_curves_part_found_by_arithmetic_equals_the_search():
+    from gui.curve_layer import _left, _right
+
+    for n in (1, 2, 7):
+        x = np.arange(n, dtype=float)
+        for v in (-math.inf, -1.0, -0.5, 0.0, 0.25, 1.0, 2.5, n - 1.0, n - 0.5, n, n + 3.0,
+                  math.inf):
+            assert _left(v, n) == np.searchsorted(x, v, "left")
+            assert _right(v, n) == np.searchsorted(x, v, "right")
+
+
+def test_a_new_step_count_repaints_the_label_without_redoing_the_windows_layout(qtbot,
+                                                                              make_window):
+    from PySide6.QtCore import QEvent, QObject
+
+    win = make_window()
+    bar, label = win.playback, win.playback.step_label
+    requests = []
+
+    class Spy(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt)
+            if event.type() == QEvent.Type.LayoutRequest:
+                requests.append(obj)
+            return False
+
+    spy = Spy()
+    bar.installEventFilter(spy)  # a label that may change size asks its parent's layout first
+    qtbot.wait(50)
+    requests.clear()
+    size = label.size()
+    for n in (5, 50_000, 999_999):
+        bar.set_position(n, n, 1_000_000)
+        qtbot.wait(5)
+    assert label.text() == "step 999,999 / 1,000,000"
+    assert requests == [] and label.size() == size
+    bar.set_position(9_999_999, 10_000_000, 10_000_000)  # wider than any text before
+    qtbot.wait(5)
+    longest = label.fontMetrics().horizontalAdvance("step 9,999,999 of 10,000,000")
+    assert label.width() > size.width() and longest <= label.contentsRect().width()
+    size, requests[:] = label.size(), []
+    for n in (7, 5_000_000):  # it keeps its size: no layout again
+        bar.set_position(n, n, 10_000_000)
+        qtbot.wait(5)
+    assert requests == [] and label.size() == size
+    font = win.font()
+    font.setPointSizeF(font.pointSizeF() * 2)  # the zoom: the label grows with its text
+    win.setFont(font)
+    qtbot.wait(20)
+    assert label.height() > size.height()
+    assert label.fontMetrics().horizontalAdvance("step 5,000,000 / 10,000,000") <= \
+        label.contentsRect().width()
+
+
+def test_a_runs_curves_logged_in_one_pass_equal_one_update_each():
+    from gui.log_series import LogSeries, update_all
+
+    rng = np.random.default_rng(3)
+    values = [rng.lognormal(size=500) for _ in range(4)]
+    values[1][[3, 40, 41]] = [0.0, -1.0, np.inf]  # gaps: log₁₀ of ≤ 0 or inf is nan
+    values[2] = values[2] - 0.5
+    one, each = [LogSeries() for _ in values], [LogSeries() for _ in values]
+    for log in (one[2], each[2]):
+        log.set_offset(-0.6, floor=1e-3)  # an offset and floor (the loss): not batched
+    for n in (1, 2, 50, 51, 300, 500, 120, 500):  # 120: the history restarted
+        got = update_all(one, [v[:n] for v in values])
+        want = [log.update(v[:n]) for log, v in zip(each, values)]
+        for a, b, la, lb in zip(got, want, one, each):
+            assert np.array_equal(a, b, equal_nan=True)
+            assert (la.lo, la.hi) == (lb.lo, lb.hi)
+    assert np.isnan(one[1].buf[[3, 40, 41]]).all()
+
+
+BOWL = """
+title = "A run swinging across the minimum"
+surface = { name = "quadratic", lambda1 = 1.0, lambda2 = 3.0 }
+steps = 200
+[[runs]]
+label = "swing"
+optimizer = "gd"
+lr = 0.6
+start = [0.05, 0.3]
+"""
+
+
+def test_a_path_growing_over_a_minimum_does_not_draw_its_marker_again(qtbot, make_window,
+                                                                    monkeypatch):
+    import pyqtgraph as pg
+
+    painted = []
+    paint = pg.ScatterPlotItem.paint
+
+    def counted(self, *args):
+        painted.append(self)
+        return paint(self, *args)
+
+    monkeypatch.setattr(pg.ScatterPlotItem, "paint", counted)
+    win = make_window(BOWL)
+    minima = win.map_view.minima
+    assert len(minima.data) == 1  # the bowl's minimum, marked at the origin
+    qtbot.wait(20)
+    partial = win.map_view.path_canvas.partial_draws
+    painted.clear()
+    _play(win, qtbot, 10, 1)  # the run swings across the marker, a step a frame
+    assert win.map_view.path_canvas.partial_draws - partial >= 5
+    assert painted.count(minima) <= 1  # drawn once (into its pixmap), then re-used
+
+
+def test_a_curve_logged_whole_then_grown_keeps_its_buffer_while_the_record_has_room():
+    """A simulation's record grows by doubling; the plots' log₁₀ buffers take its room at
+    the first full pass, so the next frame (e.g. the first one after Play) copies nothing."""
+    from gui.log_series import LogSeries, update_all
+
+    record = np.full((131_072, 3), 2.0)  # rows × runs, as engine.simulation keeps them
+    one, many = LogSeries(), [LogSeries(), LogSeries()]
+    one.update(record[:100_001, 0])
+    update_all(many, [record[:100_001, 1], record[:100_001, 2]])
+    buffers = [one.buf] + [log.buf for log in many]
+    one.update(record[:100_279, 0])
+    update_all(many, [record[:100_279, 1], record[:100_279, 2]])
+    now = [one.buf] + [log.buf for log in many]
+    assert all(a is b for a, b in zip(now, buffers))  # the same arrays: nothing copied
+    assert np.allclose(one.buf[:100_279], math.log10(2.0))
+    alone = LogSeries()  # an array of its own: doubling as before
+    alone.update(np.ones(5000))
+    assert len(alone.buf) == 5000
+
+
+def test_the_step_cursor_spans_each_plot_at_the_shown_step(qtbot, make_window):
+    win = _window_at(make_window, qtbot, 300)
+    for key, cursor in win.plots.cursors.items():
+        vb = win.plots.plots[key].getViewBox()
+        assert cursor.value() == 300 == win.plots.cursor_step
+        top = cursor.mapToParent(cursor.line().p1())
+        bottom = cursor.mapToParent(cursor.line().p2())
+        (y0, y1) = vb.viewRange()[1]
+        assert (top.x(), bottom.x()) == (300, 300)
+        assert sorted((top.y(), bottom.y())) == pytest.approx([y0, y1])
+    vb = win.plots.plots["loss"].getViewBox()
+    vb.setYRange(-7, 3, padding=0)  # a new y range: the cursor spans it
+    line = win.plots.cursors["loss"].line()
+    assert sorted((line.y1(), line.y2())) == pytest.approx([-7, 3])
+    # drawn over the curves in the plot's own pixels: dark grey in the cursor's column
+    img = _pixels(win.plots.layout_widget)
+    p = win.plots.layout_widget.mapFromScene(vb.mapViewToScene(QRectF(300, 0, 0, 0).topLeft()))
+    column = img[:, p.x() - 1:p.x() + 2].reshape(-1, 3)
+    assert (np.abs(column.astype(int) - 0x44).sum(axis=1) < 30).any()
+
+
+def test_kinds_of_critical_point_the_map_does_not_mark_leave_no_item_to_repaint(qtbot,
+                                                                              make_window):
+    from types import SimpleNamespace
+
+    mv = make_window().map_view  # a bowl: one minimum, no saddle, maximum or valley
+    assert mv.minima.isVisible() and len(mv.minima.data) == 1
+    assert not any(item.isVisible() for item in (mv.saddles, mv.maxima, mv.curves))
+    mv.mark_critical_points([SimpleNamespace(x=0.5, y=0.5, kind="saddle", curve=None)])
+    assert mv.saddles.isVisible() and not mv.minima.isVisible()
+    assert list(mv.saddles.getData()[0]) == [0.5]
