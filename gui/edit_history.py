@@ -62,7 +62,7 @@ class EditHistory:
         if kind == "restart":
             self._rebuild()
         elif kind == "style" or (kind == "relabel" and self._relabel_simulation(new)):
-            self._style_runs()
+            self._style_runs(restyle=True)
             self.runsRestyled.emit()
             self.redraw()
         elif kind in ("runs", "relabel"):

@@ -360,16 +360,19 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
         self.simulationRebuilt.emit()
         self.redraw()
 
-    def _style_runs(self) -> None:
-        """Draw the simulated runs in their colours (the recorded steps are kept)."""
+    def _style_runs(self, restyle: bool = False) -> None:
+        """Draw the simulated runs in their colours (the recorded steps are kept).
+        ``restyle``: the same runs, drawn already, get new colours or labels."""
         sim = self._sim
         colors = self._colors()
-        self.map_view.set_runs([r.label for r in sim.runs], colors, [r.start for r in sim.runs])
-        self.plots.set_runs([
-            RunStyle(r.label, c, OPTIMIZERS[r.optimizer].has_sigma,
-                     OPTIMIZERS[r.optimizer].has_lr,
-                     OPTIMIZERS[r.optimizer].eff in ("adaptive", "delta"))
-            for r, c in zip(sim.runs, colors)])
+        self.map_view.set_runs([r.label for r in sim.runs], colors, [r.start for r in sim.runs],
+                               same_paths=restyle)
+        styles = [RunStyle(r.label, c, OPTIMIZERS[r.optimizer].has_sigma,
+                           OPTIMIZERS[r.optimizer].has_lr,
+                           OPTIMIZERS[r.optimizer].eff in ("adaptive", "delta"))
+                  for r, c in zip(sim.runs, colors)]
+        if not (restyle and self.plots.restyle(styles)):
+            self.plots.set_runs(styles)
 
     def _build_surface_first(self) -> bool:
         """True when the experiment's surface (mlp-plane) is being built in the background;

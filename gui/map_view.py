@@ -276,8 +276,12 @@ class MapView(QWidget):
 
     # ------------------------------------------------------------------ runs
     def set_runs(self, labels: Sequence[str], colors: Sequence[str],
-                 starts: Sequence[tuple[float, float]]) -> None:
-        """One trajectory, start marker and legend entry per simulated run."""
+                 starts: Sequence[tuple[float, float]], same_paths: bool = False) -> None:
+        """One trajectory, start marker and legend entry per simulated run. ``same_paths``:
+        the runs' recorded paths are the ones drawn now (a new colour or label), so the
+        points chosen to draw them are kept (choosing them again takes a pass over every
+        recorded step)."""
+        cache = self._cache if same_paths and len(self._cache) == len(labels) else None
         for item in self.starts:
             self.plot_item.removeItem(item)
         self.legend.clear()
@@ -309,7 +313,7 @@ class MapView(QWidget):
             self.legend.addItem(item, text)
         self._fit_legend()
         self.current.setData([], [])
-        self._cache = [(0, np.zeros(0, dtype=np.int64)) for _ in labels]
+        self._cache = cache or [(0, np.zeros(0, dtype=np.int64)) for _ in labels]
         self._drawn: list[tuple[int, int] | None] = [None] * len(labels)  # (rows, end) drawn
         self._strayed: dict[int, tuple[int, float]] = {}
         self._brushes = [pg.mkBrush(c) for c in colors]

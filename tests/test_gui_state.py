@@ -122,6 +122,29 @@ def test_changing_a_colour_restyles_without_restarting(qtbot, win, monkeypatch):
     assert "#123456" in win.playback.status_label.text()
 
 
+def test_a_colour_change_keeps_what_was_computed_for_the_drawing(qtbot, win, monkeypatch):
+    """A new colour re-pens the step plots' curves and the map's path: their log10 values and
+    the map's chosen points are kept (taking them again is seconds at a million steps)."""
+    _steps(qtbot, win, 5)
+    plots, series = win.plots, win.plots._series[1]
+    logs = [log for _item, log, _get in series]
+    cached = win.map_view._cache[1]
+    taken = []
+    monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor("#123456")))
+    import gui.map_view as map_view
+    real = map_view.thin_indices
+    monkeypatch.setattr(map_view, "thin_indices", lambda *a: taken.append(1) or real(*a))
+    win.run_editor.select(1)
+    qtbot.mouseClick(win.run_editor.color_button, Qt.MouseButton.LeftButton)
+    assert [log for _item, log, _get in plots._series[1]] == logs
+    assert all(item.opts["pen"].color().name() == "#123456" for item, _l, _g in series)
+    assert plots._series[0][0][0].opts["pen"].color().name() != "#123456"
+    assert "color:#123456" in plots.legend.text()
+    assert win.map_view._cache[1][1] is cached[1] and not taken
+    assert win.map_view.paths[1].opts["pen"].color().name() == "#123456"
+    assert len(win.map_view.paths[1].getData()[0]) == 6
+
+
 def test_unticking_and_ticking_a_run_keeps_the_others_progress(qtbot, win):
     _steps(qtbot, win, 5)
     slow = win.simulation().history(0).theta.copy()
