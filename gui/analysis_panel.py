@@ -252,16 +252,38 @@ class StepSizePanel(QWidget):
             else:
                 self.measured[i].setData(k, r[ok])
         if full:
-            for i, rate in self.predicted_rates().items():
-                if rate > 0:
-                    line = pg.InfiniteLine(pos=math.log10(rate), angle=0,
-                                           pen=pg.mkPen(self.colors[i], width=1,
-                                                        style=Qt.PenStyle.DashLine),
-                                           label=f"{rate:.3g}",
-                                           labelOpts={"position": 0.04, "color": self.colors[i],
-                                                      "anchors": [(0, 1), (0, 1)]})
-                    self.plot_item.addItem(line)
-                    self.predicted.append(line)
+            self._add_predicted()
+
+    def _add_predicted(self) -> None:
+        """A dashed line at each GD run's predicted rate, in its colour."""
+        for i, rate in self.predicted_rates().items():
+            if rate > 0:
+                line = pg.InfiniteLine(pos=math.log10(rate), angle=0,
+                                       pen=pg.mkPen(self.colors[i], width=1,
+                                                    style=Qt.PenStyle.DashLine),
+                                       label=f"{rate:.3g}",
+                                       labelOpts={"position": 0.04, "color": self.colors[i],
+                                                  "anchors": [(0, 1), (0, 1)]})
+                self.plot_item.addItem(line)
+                self.predicted.append(line)
+
+    def restyle(self, colors: Sequence[str]) -> None:
+        """New colours or labels for the same runs: the measured rates are kept (computing
+        them again is a pass over every recorded step)."""
+        sim = self.simulation
+        if sim is None or len(colors) != sim.n or len(self.measured) > sim.n:
+            self.set_simulation(sim, colors)
+            return
+        self.colors = list(colors)
+        self.text.setHtml(self._theory_html(self.theory, self.where, sim))
+        self.legend.clear()
+        for i, item in enumerate(self.measured):
+            item.setPen(pg.mkPen(self.colors[i], width=1))
+            self.legend.addItem(item, sim.runs[i].label)
+        for line in self.predicted:
+            self.plot_item.removeItem(line)
+        self.predicted = []
+        self._add_predicted()
 
 
 class AnalysisPanel(QSplitter):
