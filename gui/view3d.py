@@ -125,7 +125,7 @@ def path_points(surface, theta: np.ndarray, transform, max_points: int = MAX_PAT
     """(m, 3) points of a path ``theta`` (n, 2) on the mesh: the finite points, clipped to
     the view, thinned by arc length to at most ``max_points`` (first and last kept), lifted
     slightly above the surface so the line is not hidden in it."""
-    from gui.map_view import thin_indices
+    from gui.path_thinning import thin_indices
 
     x0, x1, y0, y1 = surface.view
     side = max(x1 - x0, y1 - y0)
