@@ -38,6 +38,11 @@ def configure_application(app) -> None:
 
 
 def run_app(path: str | None = None) -> int:
+    # the engine (and NumPy) first: once PySide6 is imported, it inspects the source of
+    # every module imported after it (its import hook for ``__feature__``), which for
+    # NumPy's and the engine's modules alone took about 50 ms of the start-up
+    import engine.experiment  # noqa: F401
+    import surfaces  # noqa: F401
     from PySide6.QtWidgets import QApplication
 
     from gui.opening import create_window_in_background as create_window  # shown at once
