@@ -66,7 +66,7 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
     simulationRebuilt = Signal()
     runsRestyled = Signal()  # run colours changed; the simulation and its steps are kept
     frameDrawn = Signal(int)
-    tabBuilt = Signal(QWidget)  # a tab of add_lazy_tab has built its widget
+    tabBuilt = Signal(QWidget)  # a tab of add_lazy_tab has just built its widget
 
     def __init__(self, config_dir: str | Path | None = None, dialogs: Dialogs | None = None,
                  run_editor: QWidget | None = None, surface_panel: QWidget | None = None,
@@ -176,8 +176,9 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
     def add_lazy_tab(self, build: Callable[[], QWidget], title: str,
                      ready: Callable[[QWidget], None] | None = None) -> LazyTab:
         """A tab beside the plots whose widget ``build()`` makes when the tab is first shown
-        or its ``content()`` asked for; ``ready(widget)`` then brings it up to date, and
-        ``tabBuilt(widget)`` follows. Returns the page (``tabs.indexOf(page)``: its index)."""
+        or its ``content()`` asked for; ``tabBuilt(widget)`` (the zoom applies to it), then
+        ``ready(widget)`` (brings it up to date) follow. Returns the page
+        (``tabs.indexOf(page)``: its index)."""
         page = LazyTab(build, ready)
         page.built.connect(self.tabBuilt)
         self.tabs.addTab(page, title)

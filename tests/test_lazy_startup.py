@@ -202,3 +202,19 @@ def test_contours_of_a_plane_and_of_a_saddle_cell():
     seg = contour_segments(saddle, np.array([0.0, 1.0]), np.array([0.0, 1.0]), [0.5])
     # bottom with right, then top with left
     assert seg.tolist() == [[0.5, 0.0], [1.0, 0.5], [0.5, 1.0], [0.0, 0.5]]
+
+
+def test_a_lazy_tab_gets_its_size_and_the_zoom_before_the_experiment_and_its_first_show(
+        qtbot, win):
+    """As a tab built at start-up: a plot drawn at a passing size kept stale axes."""
+    from PySide6.QtWidgets import QLabel
+
+    seen = []
+    win.tabBuilt.connect(lambda w: seen.append(("built", w.size().toTuple(), w.isVisible())))
+    page = win.add_lazy_tab(QLabel, "Probe", lambda w: seen.append(
+        ("ready", w.size().toTuple(), w.isVisible())))
+    assert not page.is_built()
+    _click_tab(qtbot, win, "Probe")
+    size = page.size().toTuple()
+    assert seen == [("built", size, False), ("ready", size, False)]
+    assert page.content().isVisible() and page.content().size().toTuple() == size
