@@ -45,6 +45,9 @@ def run_app(path: str | None = None) -> int:
     import surfaces  # noqa: F401
     from PySide6.QtWidgets import QApplication
 
+    from gui.pyqtgraph_import import import_pyqtgraph
+
+    import_pyqtgraph()  # its Qt classes built as they are used, not all at once
     from gui.opening import create_window_in_background as create_window  # shown at once
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

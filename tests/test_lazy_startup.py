@@ -218,3 +218,44 @@ def test_a_lazy_tab_gets_its_size_and_the_zoom_before_the_experiment_and_its_fir
     size = page.size().toTuple()
     assert seen == [("built", size, False), ("ready", size, False)]
     assert page.content().isVisible() and page.content().size().toTuple() == size
+
+
+def test_pyqtgraph_imported_for_the_app_sees_every_qt_name_as_before():
+    """gui.pyqtgraph_import: pyqtgraph's Qt mirrors take PySide6's classes as they are used;
+    each name is PySide6's own, pyqtgraph's additions are there, and PySide6 is unchanged."""
+    code = """
+import PySide6, PySide6.QtCore, PySide6.QtGui, PySide6.QtWidgets
+from gui.pyqtgraph_import import import_pyqtgraph
+pg = import_pyqtgraph()
+import sys
+built_now = 'QAbstractFileIconProvider' in PySide6.QtGui.__dict__
+for name in ("QtCore", "QtGui", "QtWidgets"):
+    src, mirror = getattr(PySide6, name), getattr(pg.Qt, name)
+    assert mirror is sys.modules["pyqtgraph.Qt." + name] and mirror is getattr(pg, name)
+    names = dir(src)
+    assert len(names) > 200
+    for n in names:
+        if not n.startswith("__") and "." not in n:  # (nested classes, as PySide6 lists them)
+            assert getattr(mirror, n) is getattr(src, n), n
+    for n in ("__version__", "__version_info__"):  # pyqtgraph's version checks read them
+        assert getattr(mirror, n, None) == getattr(src, n, None)
+    try:
+        mirror.NoSuchName
+        raise SystemExit("no AttributeError")
+    except AttributeError:
+        pass
+assert pg.Qt.QtCore.__version__ == PySide6.QtCore.__version__
+assert pg.Qt.QtWidgets.QOpenGLWidget is not None and pg.Qt.QtGui.QFileSystemModel
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+w = pg.PlotWidget()
+item = w.plot([1, 2, 3], [3, 1, 2])
+w.resize(200, 150)
+w.grab()
+print("ok", built_now)
+"""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["ok", "False"]  # a class nobody used was not built
