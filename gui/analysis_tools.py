@@ -65,7 +65,6 @@ class AnalysisTools:
         win.frameDrawn.connect(self.on_frame)
         win.tabs.currentChanged.connect(lambda _i: self.on_frame(win.shown_step()))
         win.run_editor.set_hint_provider(self.eta_hint)
-        self.on_loaded()
         self.on_rebuilt()
 
     # ------------------------------------------------------------------ the tabs, built lazily
@@ -102,11 +101,11 @@ class AnalysisTools:
         return panel
 
     def _ready_sweep(self, panel: SweepPanel) -> None:
-        if self._sweep_optimizer is not None:
-            panel.set_optimizer(self._sweep_optimizer)
         sim = self.win.simulation()
         if sim is not None:
             panel.set_surface(sim.surface, start=sim.runs[0].start)
+        if self._sweep_optimizer is not None:  # as the last experimentLoaded would have
+            panel.set_optimizer(self._sweep_optimizer)
 
     def _build_view3d(self) -> Surface3DView:
         from gui.view3d import Surface3DView
