@@ -175,8 +175,10 @@ def _command_usages() -> str:
     return "\n".join(out)
 
 
-def cmd_gui(argv: list[str]) -> int:
-    p = OneLineParser(prog="main.py", description=textwrap.dedent("""\
+def _gui_description() -> str:
+    """``main.py --help``: every command with its options (their parsers are built, and
+    what they import loaded, only for the help)."""
+    return textwrap.dedent("""\
         Descent Lab: watch gradient-descent optimizers race on a 2-D loss surface.
 
         main.py [FILE.toml]        open the app (with that experiment)
@@ -192,8 +194,20 @@ def cmd_gui(argv: list[str]) -> int:
             f"Limits: steps ≤ {limits.MAX_STEPS:,}, epochs ≤ {limits.MAX_EPOCHS:,}, runs ≤ "
             f"{limits.MAX_RUNS:,}, files ≤ {limits.MAX_FILE_BYTES:,} bytes; a run that would "
             "not fit in memory is refused (README, 'Limits'). Invalid input exits with status 2 "
-            "and one line; Ctrl+C exits 2 with 'interrupted'.", 90),
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+            "and one line; Ctrl+C exits 2 with 'interrupted'.", 90)
+
+
+class _GuiParser(OneLineParser):
+    """The app's parser: its description is made when the help is printed, so opening the
+    app does not wait for it."""
+
+    def format_help(self) -> str:
+        self.description = _gui_description()
+        return super().format_help()
+
+
+def cmd_gui(argv: list[str]) -> int:
+    p = _GuiParser(prog="main.py", formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", nargs="?", help="experiment file to open")
     args = p.parse_args(argv)
     from gui.app import run_app

@@ -158,7 +158,10 @@ class Simulation:
         bsize = [min(r.batch_size or nex, nex) for r in self.runs] if nex else []
         self._shuffled = np.flatnonzero(np.array(bsize) < nex) if nex else np.zeros(0, int)
         self._batched = len(self._shuffled) > 0
-        keys_for = np.union1d(self._noisy, self._shuffled)
+        uses_keys = np.zeros(n, dtype=bool)  # (np.union1d: the same, but it loads numpy.ma)
+        uses_keys[self._noisy] = True
+        uses_keys[self._shuffled] = True
+        keys_for = np.flatnonzero(uses_keys)
         self._keys = np.zeros(n, dtype=np.uint64)
         if len(keys_for):
             self._keys[keys_for] = streams.run_keys([self.runs[i] for i in keys_for])

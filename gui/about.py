@@ -3,7 +3,6 @@ and the libraries used, with their versions."""
 from __future__ import annotations
 
 import html
-import importlib.metadata as metadata
 import platform
 import tomllib
 from pathlib import Path
@@ -29,6 +28,8 @@ LIBRARIES = (
 
 def version() -> str:
     """The installed package's version, else the one in pyproject.toml beside the code."""
+    from importlib import metadata  # loaded when the About panel opens, not at start-up
+
     try:
         return metadata.version(DIST_NAME)
     except metadata.PackageNotFoundError:
@@ -41,6 +42,8 @@ def version() -> str:
 
 
 def library_version(name: str) -> str:
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

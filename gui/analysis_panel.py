@@ -64,10 +64,13 @@ class CriticalPointTable(QTableWidget):
         if surface is not None:
             self.set_surface(surface)
 
-    def set_surface(self, surface) -> list[CriticalPointInfo]:
+    def set_surface(self, surface, found: list[CriticalPointInfo] | None = None
+                    ) -> list[CriticalPointInfo]:
         """Find and list ``surface``'s critical points (at most ``MAX_TABLE_ROWS`` rows, then
-        one row saying how many more); returns them all."""
-        found = find_critical_points(surface)
+        one row saying how many more); returns them all. ``found``: what
+        ``find_critical_points(surface)`` returned already (not searched again)."""
+        if found is None:
+            found = find_critical_points(surface)
         self.points = found[:MAX_TABLE_ROWS]
         more = len(found) - len(self.points)
         self.clearSpans()

@@ -3,32 +3,42 @@ right-click point analysis on the map, gradient arrows at every run, and η as a
 η_opt in the run editor."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QAction, QKeySequence
 
+from engine.analysis import find_critical_points
 from engine.experiment import RunConfig
 from gui.analysis_panel import AnalysisPanel, eta_multiple_text
 from gui.point_overlay import PointOverlay, RunGradientArrows
-from gui.sweep_panel import SweepPanel
-from gui.view3d import Surface3DView
+
+if TYPE_CHECKING:
+    from gui.sweep_panel import SweepPanel
+    from gui.view3d import Surface3DView
 
 
 class AnalysisTools:
-    """Owns the analysis widgets of MainWindow ``win`` and keeps them in step with it."""
+    """Owns the analysis widgets of MainWindow ``win`` and keeps them in step with it. The
+    three tabs are built when first shown (or when ``analysis``, ``sweep`` or ``view3d`` is
+    first used), and brought up to date then; the map's overlays, the gradient arrows and
+    the run editor's η hint work from the start."""
 
     def __init__(self, win):
         self.win = win
-        self.analysis = AnalysisPanel()
-        self.sweep = SweepPanel()
-        self.view3d = Surface3DView()
-        self.analysis_tab = win.add_tab(self.analysis, "Analysis")
-        self.sweep_tab = win.add_tab(self.sweep, "LR sweep")
-        self.view3d_tab = win.add_tab(self.view3d, "3-D")
+        self._analysis_page = win.add_lazy_tab(self._build_analysis, "Analysis",
+                                               self._ready_analysis)
+        self._sweep_page = win.add_lazy_tab(self._build_sweep, "LR sweep", self._ready_sweep)
+        self._view3d_page = win.add_lazy_tab(self._build_view3d, "3-D", self._ready_view3d)
+        self.analysis_tab = win.tabs.indexOf(self._analysis_page)
+        self.sweep_tab = win.tabs.indexOf(self._sweep_page)
+        self.view3d_tab = win.tabs.indexOf(self._view3d_page)
         plot_item = win.map_view.plot_item
         self.point_overlay = PointOverlay(plot_item, win.map_view)
         self.grad_arrows = RunGradientArrows(plot_item, win.map_view)
         self.grad_arrows.set_visible(False)
         self._surface_key = None
         self._found = None
+        self._sweep_optimizer = None  # the first run's optimizer when the experiment loaded
         self._frames = 0
 
         view = win.view_menu
@@ -49,8 +59,6 @@ class AnalysisTools:
         win.addAction(clear)
 
         win.map_view.pointRequested.connect(self.show_point)
-        self.analysis.pointActivated.connect(self.show_point)
-        self.sweep.runRequested.connect(self.add_run)
         win.simulationRebuilt.connect(self.on_rebuilt)
         win.runsRestyled.connect(self.on_restyled)
         win.experimentLoaded.connect(self.on_loaded)
@@ -58,6 +66,57 @@ class AnalysisTools:
         win.tabs.currentChanged.connect(lambda _i: self.on_frame(win.shown_step()))
         win.run_editor.set_hint_provider(self.eta_hint)
         self.on_rebuilt()
+
+    # ------------------------------------------------------------------ the tabs, built lazily
+    @property
+    def analysis(self) -> AnalysisPanel:
+        return self._analysis_page.content()
+
+    @property
+    def sweep(self) -> SweepPanel:
+        return self._sweep_page.content()
+
+    @property
+    def view3d(self) -> Surface3DView:
+        return self._view3d_page.content()
+
+    def _build_analysis(self) -> AnalysisPanel:
+        panel = AnalysisPanel()
+        panel.pointActivated.connect(self.show_point)
+        return panel
+
+    def _ready_analysis(self, panel: AnalysisPanel) -> None:
+        sim = self.win.simulation()
+        if sim is None or self._found is None:
+            return
+        panel.table.set_surface(sim.surface, found=self._found)
+        panel.fit_table()
+        panel.step_size.set_simulation(sim, self.win._colors(), self._found)
+
+    def _build_sweep(self) -> SweepPanel:
+        from gui.sweep_panel import SweepPanel
+
+        panel = SweepPanel()
+        panel.runRequested.connect(self.add_run)
+        return panel
+
+    def _ready_sweep(self, panel: SweepPanel) -> None:
+        sim = self.win.simulation()
+        if sim is not None:
+            panel.set_surface(sim.surface, start=sim.runs[0].start)
+        if self._sweep_optimizer is not None:  # as the last experimentLoaded would have
+            panel.set_optimizer(self._sweep_optimizer)
+
+    def _build_view3d(self) -> Surface3DView:
+        from gui.view3d import Surface3DView
+
+        return Surface3DView()  # it follows the zoom (gui.presentation, on tabBuilt)
+
+    def _ready_view3d(self, view: Surface3DView) -> None:
+        sim = self.win.simulation()
+        if sim is not None:
+            view.set_surface(sim.surface)
+            self.on_frame(self.win.shown_step())
 
     # ------------------------------------------------------------------ reactions
     def surface(self):
@@ -97,8 +156,11 @@ class AnalysisTools:
     def on_loaded(self) -> None:
         """A new experiment: sweep the optimizer of its first run by default."""
         runs = self.win.experiment().runs
-        if runs and not self.sweep.running:
-            self.sweep.set_optimizer(runs[0].optimizer)
+        if not runs:
+            return
+        self._sweep_optimizer = runs[0].optimizer
+        if self._sweep_page.is_built() and not self.sweep.running:
+            self.sweep.set_optimizer(self._sweep_optimizer)
 
     def on_rebuilt(self) -> None:
         sim = self.win.simulation()
@@ -107,23 +169,29 @@ class AnalysisTools:
             return
         colors = self.win._colors()
         key = self.win.experiment().surface
-        if key != self._surface_key:  # costly: only when the surface changes
+        surface_changed = key != self._surface_key
+        if surface_changed:  # costly: only when the surface changes
             self._surface_key = key
-            self._found = self.analysis.table.set_surface(sim.surface)
-            self.analysis.fit_table()
+            self._found = find_critical_points(sim.surface)
             # mark what the search found (e.g. on a typed expression, which lists none); a
             # valley of minima is drawn as the points found along it
             self.win.map_view.mark_critical_points(self._found)
+        if self._analysis_page.is_built():
+            if surface_changed:
+                self.analysis.table.set_surface(sim.surface, found=self._found)
+                self.analysis.fit_table()
+            self.analysis.step_size.set_simulation(sim, colors, self._found)
+        if self._view3d_page.is_built() and surface_changed:
             self.view3d.set_surface(sim.surface)
-        self.analysis.step_size.set_simulation(sim, colors, self._found)
-        self.sweep.set_surface(sim.surface, start=sim.runs[0].start)
+        if self._sweep_page.is_built():
+            self.sweep.set_surface(sim.surface, start=sim.runs[0].start)
         self.win.run_editor._show_hint()
         self.on_frame(0)
 
     def on_restyled(self) -> None:
         """Run colours changed (the race goes on): redraw the step-size panel in them."""
         sim = self.win.simulation()
-        if sim is not None:
+        if sim is not None and self._analysis_page.is_built():
             self.analysis.step_size.set_simulation(sim, self.win._colors())
             self.on_frame(self.win.shown_step())
 
@@ -137,9 +205,11 @@ class AnalysisTools:
         current = self.win.tabs.currentIndex()
         self._frames += 1
         playing = self.win.is_playing
-        if current == self.analysis_tab and (not playing or self._frames % 10 == 0):
+        if (current == self.analysis_tab and self._analysis_page.is_built()
+                and (not playing or self._frames % 10 == 0)):
             self.analysis.refresh()
-        elif current == self.view3d_tab and (not playing or self._frames % 5 == 0):
+        elif (current == self.view3d_tab and self._view3d_page.is_built()
+              and (not playing or self._frames % 5 == 0)):
             self.view3d.set_trajectories([sim.history(i).theta for i in range(sim.n)], colors)
 
 

@@ -9,6 +9,7 @@ the runs' starts (the status bar says so); switch the layer off to click-to-star
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
@@ -16,22 +17,28 @@ from PySide6.QtCore import QRectF
 from engine.atlas import Atlas, AtlasError, check_config
 from engine.experiment import ExperimentError
 from gui.atlas_image import atlas_colors, image_rect
-from gui.atlas_panel import AtlasPanel, cell_html
 from gui.atlas_worker import AtlasWorker
+
+if TYPE_CHECKING:
+    from gui.atlas_panel import AtlasPanel
 
 MAX_CACHED = 12
 
 
 class AtlasTools:
+    """The atlas of MainWindow ``win``: its tab (built when first shown, or when ``panel`` is
+    first used), the layer and legend on the map, the worker and the cache of results."""
+
     def __init__(self, win):
         self.win = win
-        self.panel = AtlasPanel()
-        self.tab = win.add_tab(self.panel, "Atlas")
+        self._page = win.add_lazy_tab(self._build_panel, "Atlas", self._ready_panel)
+        self.tab = win.tabs.indexOf(self._page)
         self.worker = AtlasWorker(win)
         self.cache: dict[tuple, object] = {}
         self.result = None
         self._key = None
         self._surface_key = None
+        self._table: dict | None = None  # the loaded experiment's atlas settings, if any
         self._clicks_taken = False
         self.layer = pg.ImageItem(axisOrder="row-major")
         self.layer.setZValue(-60)  # over the surface image, under contours and paths
@@ -44,13 +51,6 @@ class AtlasTools:
         self.legend.setParentItem(win.map_view.plot_item.getViewBox())
         self.legend.hide()
 
-        p = self.panel
-        p.computeRequested.connect(self.compute)
-        p.cancelRequested.connect(self.worker.cancel)
-        p.outcomeChanged.connect(lambda _o: self._draw())
-        p.layerToggled.connect(self._set_layer_visible)
-        p.cellClicked.connect(self.add_run_for_cell)
-        self.worker.progress.connect(p.set_progress)
         self.worker.partial.connect(self._show)
         self.worker.finished.connect(self._finished)
         self.worker.failed.connect(self._failed)
@@ -59,12 +59,34 @@ class AtlasTools:
         win.simulationRebuilt.connect(self._on_rebuilt)
         self._on_loaded()
 
+    @property
+    def panel(self) -> AtlasPanel:
+        return self._page.content()
+
+    def _build_panel(self) -> AtlasPanel:
+        from gui.atlas_panel import AtlasPanel
+
+        p = AtlasPanel()
+        p.computeRequested.connect(self.compute)
+        p.cancelRequested.connect(self.worker.cancel)
+        p.outcomeChanged.connect(lambda _o: self._draw())
+        p.layerToggled.connect(self._set_layer_visible)
+        p.cellClicked.connect(self.add_run_for_cell)
+        self.worker.progress.connect(p.set_progress)
+        return p
+
+    def _ready_panel(self, panel: AtlasPanel) -> None:
+        panel.set_experiment(self.win.experiment())
+        if self._table is not None:
+            panel.apply_table(self._table)
+
     # ------------------------------------------------------------------ settings
     def _on_loaded(self) -> None:
         exp = self.win.experiment()
-        self.panel.set_experiment(exp)
+        self._table = dict(exp.atlas) if exp.atlas else None
+        if self._page.is_built():
+            self._ready_panel(self.panel)
         if exp.atlas:  # an atlas experiment: its settings, and its tab in front
-            self.panel.apply_table(dict(exp.atlas))
             self.win.tabs.setCurrentIndex(self.tab)
             self.win.statusBar().showMessage("This experiment comes with an atlas: press "
                                              "Compute atlas in the Atlas tab", 10000)
@@ -72,7 +94,7 @@ class AtlasTools:
 
     def _on_rebuilt(self) -> None:
         exp = self.win.experiment()
-        if not self.worker.running:
+        if not self.worker.running and self._page.is_built():
             self.panel.set_experiment(exp)
         if exp.surface != self._surface_key:  # a new surface: the old map no longer applies
             self._surface_key = exp.surface
@@ -185,9 +207,10 @@ class AtlasTools:
         self.result = None
         self.layer.clear()
         self._set_layer_visible(False)
-        self.panel.result = None
-        self.panel.plot.clear()
-        self.panel.legend_label.setText("")
+        if self._page.is_built():
+            self.panel.result = None
+            self.panel.plot.clear()
+            self.panel.legend_label.setText("")
 
     # ------------------------------------------------------------------ hover / click
     def _cell_on_map(self, x: float, y: float):
@@ -199,6 +222,8 @@ class AtlasTools:
     def _on_map_hover(self, x: float, y: float, _loss: float) -> None:
         cell = self._cell_on_map(x, y)
         if cell is not None:
+            from gui.atlas_panel import cell_html
+
             text = cell_html(self.result, *cell)
             self.panel.readout.setText(text)
             self.win.statusBar().showMessage("Atlas: " + _plain(text), 4000)

@@ -15,9 +15,11 @@ in ``gui.help_texts``.
 
 Extension points for other features (a Lecture menu, analysis tools):
 ``load_experiment(exp, path=None)``, ``experiment()``, ``simulation()``, ``add_menu(title)``,
-``add_dock(widget, title)``, ``add_tab(widget, title)``, ``map_view.add_overlay(item)`` /
-``map_view.pointRequested``, and the signals ``experimentLoaded``, ``simulationRebuilt``,
-``runsRestyled`` (colours only), ``frameDrawn(step)``.
+``add_dock(widget, title)``, ``add_tab(widget, title)``, ``add_lazy_tab(build, title)`` (a
+tab built when first shown or asked for: start-up builds only what the first screen shows),
+``map_view.add_overlay(item)`` / ``map_view.pointRequested``, and the signals
+``experimentLoaded``, ``simulationRebuilt``, ``runsRestyled`` (colours only),
+``frameDrawn(step)``, ``tabBuilt(widget)`` (a lazy tab's widget was just built).
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from gui.edit_history import EditHistory
 from gui.exports import Exports
 from gui.file_actions import FileActions, check_fits_the_app, default_experiment
 from gui.help_texts import READING_HTML, SHORTCUTS_HTML, text_to_html
+from gui.lazy_tab import LazyTab
 from gui.map_view import MapView
 from gui.playback import PlaybackBar, Stepper
 from gui.playback_control import PlaybackControl
@@ -63,6 +66,7 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
     simulationRebuilt = Signal()
     runsRestyled = Signal()  # run colours changed; the simulation and its steps are kept
     frameDrawn = Signal(int)
+    tabBuilt = Signal(QWidget)  # a tab of add_lazy_tab has just built its widget
 
     def __init__(self, config_dir: str | Path | None = None, dialogs: Dialogs | None = None,
                  run_editor: QWidget | None = None, surface_panel: QWidget | None = None,
@@ -168,6 +172,17 @@ class MainWindow(FileActions, Exports, PlaybackControl, Session, EditHistory, Ab
     def add_tab(self, widget: QWidget, title: str) -> int:
         """Add a tab beside the plots (analysis views); returns its index."""
         return self.tabs.addTab(widget, title)
+
+    def add_lazy_tab(self, build: Callable[[], QWidget], title: str,
+                     ready: Callable[[QWidget], None] | None = None) -> LazyTab:
+        """A tab beside the plots whose widget ``build()`` makes when the tab is first shown
+        or its ``content()`` asked for; ``tabBuilt(widget)`` (the zoom applies to it), then
+        ``ready(widget)`` (brings it up to date) follow. Returns the page
+        (``tabs.indexOf(page)``: its index)."""
+        page = LazyTab(build, ready)
+        page.built.connect(self.tabBuilt)
+        self.tabs.addTab(page, title)
+        return page
 
     def add_menu(self, title: str) -> QMenu:
         """A top-level menu placed before Help (e.g. "Lecture"); returns the existing one if

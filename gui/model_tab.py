@@ -7,20 +7,24 @@ shown). The run selected in the run list is the one whose probability is shaded.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from gui.model_view import ModelView
+if TYPE_CHECKING:
+    from gui.model_view import ModelView
 
 
 class ModelTab:
-    """Owns the ModelView of MainWindow ``win``."""
+    """Owns the ModelView of MainWindow ``win``, built when its tab is first shown (or
+    ``view`` first used) and brought up to date then."""
 
     def __init__(self, win):
         self.win = win
-        self.view = ModelView()
-        self.index = win.add_tab(self.view, "Model")
+        self._page = win.add_lazy_tab(self._build, "Model", lambda _view: self.on_rebuilt())
+        self.index = win.tabs.indexOf(self._page)
         self._surface_key = object()
         win.simulationRebuilt.connect(self.on_rebuilt)
         win.frameDrawn.connect(self.on_frame)
@@ -28,6 +32,16 @@ class ModelTab:
         win.run_editor.selectionChanged.connect(self.on_selection)
         self.export_action = self._add_export_action()
         self.on_rebuilt()
+
+    @property
+    def view(self) -> ModelView:
+        return self._page.content()
+
+    @staticmethod
+    def _build() -> ModelView:
+        from gui.model_view import ModelView
+
+        return ModelView()
 
     def _add_export_action(self) -> QAction:
         """File → "Export model image (PNG/SVG)…", after the window image."""
@@ -66,6 +80,8 @@ class ModelTab:
         return self.win.tabs.currentIndex() == self.index
 
     def on_rebuilt(self) -> None:
+        if not self._page.is_built():
+            return  # brought up to date when built
         sim = self.win.simulation()
         surface = sim.surface if sim is not None else None
         key = self.win.experiment().surface if surface is not None else None
@@ -87,7 +103,7 @@ class ModelTab:
     def on_selection(self) -> None:
         """The run selected in the run list is the one shaded."""
         chosen = self._chosen()
-        if chosen is not None and self.win.simulation() is not None:
+        if chosen is not None and self.win.simulation() is not None and self._page.is_built():
             self.view.select(chosen)
 
     def thetas(self, step: int) -> list:
@@ -101,7 +117,8 @@ class ModelTab:
 
     def on_frame(self, step: int) -> None:
         sim = self.win.simulation()
-        if sim is None or not self.visible() or not self.view.has_model():
+        if (sim is None or not self._page.is_built() or not self.visible()
+                or not self.view.has_model()):
             return
         self.view.update_frame(self.thetas(step), step)
 

@@ -76,13 +76,14 @@ def opening(win) -> bool:
 
 
 def create_window_in_background(path: str | Path | None = None, config_dir=None,
-                                dialogs=None):
+                                dialogs=None, done: Callable[[], None] | None = None):
     """``gui.app.create_window`` that returns at once: the window is built and the
-    experiment (``path``, last session or default) loads in the background."""
+    experiment (``path``, last session or default) loads in the background; ``done()``
+    once one is shown."""
     from gui.main_window import MainWindow
 
     win = MainWindow(config_dir=config_dir, dialogs=dialogs)
-    open_at_start(win, path)
+    open_at_start(win, path, done)
     return win
 
 

@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QWidget
 
-from gui.view3d import Surface3DView
 from gui.zoom import Zoom, zoom_plots_in
 
 
@@ -35,8 +34,13 @@ class WidgetFonts:
         font = self.window.font()
         font.setPointSizeF(self.base * factor)
         self.window.setFont(font)
-        # small print with a pixel size in its style sheet (hints, error lines) grows too
-        for w in self.window.findChildren(QWidget):
+        self.zoom_sheets(self.window, factor)
+
+    @staticmethod
+    def zoom_sheets(parent: QWidget, factor: float) -> None:
+        """Small print with a pixel size in its style sheet (hints, error lines) in
+        ``parent`` at ``factor`` too (their fonts follow the window's)."""
+        for w in [parent, *parent.findChildren(QWidget)]:
             base = w.property("zoom_base_sheet")
             if base is None:
                 if "font-size" not in w.styleSheet():
@@ -151,10 +155,23 @@ def install_presentation(win) -> None:
     win.zoom_reset_action = _action(win, menu, "&Actual size (100 %)", win.zoom.reset,
                                     ["Ctrl+0"], "Fonts, lines and markers at their usual size")
     # the window keeps the plain-Python views (a signal holds its slots' objects weakly)
-    win.zoom_followers = [WidgetFonts(win), win.map_view, win.plots, OtherPlots(win),
-                          *win.findChildren(Surface3DView)]
+    fonts, others = WidgetFonts(win), OtherPlots(win)
+    win.zoom_followers = [fonts, win.map_view, win.plots, others]
     for view in win.zoom_followers:
         win.zoom.register(view)
+
+    def tab_built(widget: QWidget) -> None:
+        """A tab built after start-up (``MainWindow.add_lazy_tab``) takes the zoom as if it
+        had been there from the start: its fonts, its plots, and the view itself if it
+        follows the zoom (the 3-D view)."""
+        factor = win.zoom.factor
+        WidgetFonts.zoom_sheets(widget, factor)
+        zoom_plots_in(widget, factor)
+        if hasattr(widget, "set_zoom"):
+            win.zoom_followers.append(widget)
+            win.zoom.register(widget)
+
+    win.tabBuilt.connect(tab_built)
 
     def changed(factor: float) -> None:
         win.statusBar().showMessage(f"Zoom {factor * 100:.0f} %", 3000)

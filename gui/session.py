@@ -152,6 +152,7 @@ class Session:
         for note in notes:
             self._note_ignored(SESSION_NAME, note)
         self._session = session
+        self._session_blob = text  # rewritten only when something changes
         self._recent = list(session["recent"])
         self._update_recent_menu()
 
@@ -165,15 +166,19 @@ class Session:
             return False
         session = getattr(self, "_session", None) or {"path": None, "dirty": True}
         path, dirty = session["path"], session["dirty"]
+        autosaved = self._autosaved_text
+        self._autosaved_text = text  # the file holds it already: not written again
         try:
             exp = parse_experiment_text(text, AUTOSAVE_NAME)
             self.load_experiment(exp, path, clean=not dirty)
         except ExperimentError as exc:
+            self._autosaved_text = autosaved
             self._note_ignored(AUTOSAVE_NAME, exc.problem if exc.key == "" else
                                f"{exc.key}: {exc.problem}")
             return False
         except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
             # whatever a damaged autosave does to the parser, the app still starts
+            self._autosaved_text = autosaved
             self._note_ignored(AUTOSAVE_NAME, f"cannot be read ({type(exc).__name__})")
             return False
         if path and dirty:
