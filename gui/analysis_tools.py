@@ -192,7 +192,7 @@ class AnalysisTools:
         """Run colours changed (the race goes on): redraw the step-size panel in them."""
         sim = self.win.simulation()
         if sim is not None and self._analysis_page.is_built():
-            self.analysis.step_size.set_simulation(sim, self.win._colors())
+            self.analysis.step_size.restyle(self.win._colors())
             self.on_frame(self.win.shown_step())
 
     def on_frame(self, _step: int) -> None:

@@ -145,6 +145,27 @@ def test_a_colour_change_keeps_what_was_computed_for_the_drawing(qtbot, win, mon
     assert len(win.map_view.paths[1].getData()[0]) == 6
 
 
+def test_a_colour_change_keeps_the_measured_step_size_rates(qtbot, win, monkeypatch):
+    """With the Analysis tab built, a new colour re-pens the measured rates' curves (the
+    rates are not computed again) and the theory table shows the colour."""
+    panel = win.analysis_tools.analysis.step_size  # builds the tab
+    _steps(qtbot, win, 5)
+    panel.refresh()
+    measured = list(panel.measured)
+    assert len(measured) == 2
+    import gui.analysis_panel as analysis_panel
+    computed = []
+    real = analysis_panel.run_rates
+    monkeypatch.setattr(analysis_panel, "run_rates", lambda *a: computed.append(1) or real(*a))
+    monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor("#123456")))
+    win.run_editor.select(1)
+    qtbot.mouseClick(win.run_editor.color_button, Qt.MouseButton.LeftButton)
+    assert panel.measured == measured and not computed
+    assert measured[1].opts["pen"].color().name() == "#123456"
+    assert measured[0].opts["pen"].color().name() != "#123456"
+    assert panel.colors[1] == "#123456"
+
+
 def test_unticking_and_ticking_a_run_keeps_the_others_progress(qtbot, win):
     _steps(qtbot, win, 5)
     slow = win.simulation().history(0).theta.copy()
