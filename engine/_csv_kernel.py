@@ -42,49 +42,43 @@ def _lead(out, o, lead, step):
 def rows(text, lead, step, out):
     """The CSV rows of orjson's ``text`` (uint8) into ``out`` (uint8, at least
     ``bound(text.size, n rows, lead.size)`` long), the first row numbered ``step``; returns
-    the number of bytes written. Field by field: find its end, then copy it as it is, or
-    fixed."""
+    the number of bytes written. Field by field: copy it while looking for its end, then fix
+    it where it lies in ``out`` (one pass over the text)."""
     n = text.size
     o = _lead(out, 0, lead, step)
     i = 2  # past "[["
     while i < n:
-        s = i
-        while text[i] != _COMMA and text[i] != _CLOSE:
-            i += 1
-        p = s + 1 if text[s] == _MINUS else s
-        if text[s] == _N:  # null: an empty field
-            pass
-        elif i - p >= 7 and text[p] == _ZERO and text[p + 1] == _DOT and text[p + 2] == _ZERO \
-                and text[p + 3] == _ZERO and text[p + 4] == _ZERO and text[p + 5] == _ZERO \
-                and text[p + 6] != _ZERO:  # [-]0.0000d… → [-]d.…e-05
-            if p > s:
-                out[o] = _MINUS
-                o += 1
-            out[o] = text[p + 6]
+        o0 = o
+        c = text[i]
+        while c != _COMMA and c != _CLOSE:
+            out[o] = c
             o += 1
-            if i - p > 7:
-                out[o] = _DOT
-                o += 1
-                for j in range(p + 7, i):
-                    out[o] = text[j]
-                    o += 1
-            out[o] = _E
-            out[o + 1] = _MINUS
-            out[o + 2] = _ZERO
-            out[o + 3] = _ZERO + 5
-            o += 4
-        elif i - s >= 4 and text[i - 3] == _E and text[i - 2] == _MINUS:  # …e-7 → …e-07
-            for j in range(s, i - 1):
-                out[o] = text[j]
-                o += 1
-            out[o] = _ZERO
-            out[o + 1] = text[i - 1]
-            o += 2
-        else:
-            for j in range(s, i):
-                out[o] = text[j]
-                o += 1
-        if text[i] == _COMMA:
+            i += 1
+            c = text[i]
+        p = o0 + 1 if out[o0] == _MINUS else o0
+        if out[o0] == _N:  # null: an empty field
+            o = o0
+        elif o - p >= 7 and out[p] == _ZERO and out[p + 1] == _DOT and out[p + 2] == _ZERO \
+                and out[p + 3] == _ZERO and out[p + 4] == _ZERO and out[p + 5] == _ZERO \
+                and out[p + 6] != _ZERO:  # [-]0.0000d… → [-]d.…e-05 (shorter: in place)
+            q = p + 1
+            out[p] = out[p + 6]
+            if o - p > 7:
+                out[q] = _DOT
+                q += 1
+                for j in range(p + 7, o):
+                    out[q] = out[j]
+                    q += 1
+            out[q] = _E
+            out[q + 1] = _MINUS
+            out[q + 2] = _ZERO
+            out[q + 3] = _ZERO + 5
+            o = q + 4
+        elif o - o0 >= 4 and out[o - 3] == _E and out[o - 2] == _MINUS:  # …e-7 → …e-07
+            out[o] = out[o - 1]
+            out[o - 1] = _ZERO
+            o += 1
+        if c == _COMMA:
             out[o] = _COMMA
             o += 1
             i += 1

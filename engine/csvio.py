@@ -21,7 +21,8 @@ is formatted with ``repr``.
 Those replacements, splits and joins over the text took most of the time. When numba is at
 hand (engine/compiled.py), one compiled pass over orjson's text does all of it
 (engine/_csv_kernel.py: the rows' leads and step numbers, empty fields, the exponents and the
-1e-5 decade rewritten from orjson's digits), about twice as fast again. It is used when numba is
+1e-5 decade rewritten from orjson's digits), about twice as fast again; a file gets its bytes
+as they are, without decoding them to text and encoding them again. It is used when numba is
 loaded already (the engine's kernel ran) or the CSV has ``LOAD_ROWS`` rows or more.
 tests/test_csv_bytes.py pins that every path gives the same bytes.
 """
@@ -29,10 +30,9 @@ from __future__ import annotations
 
 import csv
 import io
-from functools import partial
 from itertools import chain
 from pathlib import Path
-from typing import Callable, Iterable, TextIO
+from typing import BinaryIO, Callable, Iterable, TextIO
 
 import numpy as np
 
@@ -134,9 +134,9 @@ def _fast_blocks(prefix: str, cols: list, n: int) -> Iterable[str]:
         yield "".join(chain.from_iterable(zip(steps, rows)))
 
 
-def _compiled_blocks(kernel, prefix: str, cols: list, n: int) -> Iterable[str]:
+def _compiled_blocks(kernel, prefix: str, cols: list, n: int) -> Iterable[tuple[int, memoryview]]:
     """As ``_fast_blocks``, with the text's fixes and the rows' leads made in one compiled pass
-    over orjson's text (engine/_csv_kernel.py)."""
+    over orjson's text (engine/_csv_kernel.py); yields (rows, their UTF-8 bytes)."""
     lead = np.frombuffer((prefix + ",").encode("utf-8"), dtype=np.uint8)
     numpy = _orjson.OPT_SERIALIZE_NUMPY
     for a in range(0, n, BLOCK_ROWS):
@@ -147,7 +147,7 @@ def _compiled_blocks(kernel, prefix: str, cols: list, n: int) -> Iterable[str]:
         text = np.frombuffer(_orjson.dumps(m, option=numpy), dtype=np.uint8)
         out = np.empty(kernel.bound(text.size, b - a, lead.size), dtype=np.uint8)
         size = kernel.rows(text, lead, a, out)
-        yield out[:size].tobytes().decode("utf-8")
+        yield b - a, out[:size].data
 
 
 def _kernel(sim, indices) -> object | None:
@@ -163,8 +163,11 @@ def _kernel(sim, indices) -> object | None:
     return compiled.csv_kernel()
 
 
-def write_rows(fh: TextIO, sim, indices: Iterable[int] | None = None, header: bool = True) -> None:
-    """Write the CSV of ``sim``'s runs ``indices`` (default: all) to an open text file."""
+def write_rows(fh: TextIO, sim, indices: Iterable[int] | None = None, header: bool = True,
+               raw: BinaryIO | None = None) -> None:
+    """Write the CSV of ``sim``'s runs ``indices`` (default: all) to an open text file.
+    ``raw``: the binary file under ``fh`` (opened as UTF-8 with ``newline=""``), to which the
+    compiled path writes its bytes directly (``fh`` is flushed first)."""
     w = csv.writer(fh, lineterminator="\n")
     if header:
         w.writerow(HEADER)
@@ -176,9 +179,18 @@ def write_rows(fh: TextIO, sim, indices: Iterable[int] | None = None, header: bo
         if n == 0:
             continue
         if _orjson is not None and all(c is None or np.isfinite(c).all() for c in cols):
-            blocks = _fast_blocks if kernel is None else partial(_compiled_blocks, kernel)
-            for block in blocks(_prefix(i, run), cols, n):
-                fh.write(block)
+            if kernel is None:
+                for block in _fast_blocks(_prefix(i, run), cols, n):
+                    fh.write(block)
+                continue
+            for rows, block in _compiled_blocks(kernel, _prefix(i, run), cols, n):
+                if raw is None:
+                    fh.write(str(block, "utf-8"))
+                    continue
+                fh.flush()
+                raw.write(block)
+                if isinstance(fh, _Counting):
+                    fh.count(rows)
             continue
         spec = OPTIMIZERS[run.optimizer]
         h = sim.history(i)
@@ -209,7 +221,7 @@ def write_csv(path: str | Path, sim, indices: Iterable[int] | None = None,
     indices = None if indices is None else list(indices)
     with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
         write_rows(fh if progress is None else _Counting(fh, sim, indices, progress), sim,
-                   indices)
+                   indices, raw=fh.buffer)
 
 
 def write_csv_per_run(folder: str | Path, sim, progress: Progress | None = None) -> list[Path]:
@@ -234,7 +246,7 @@ def write_csv_per_run(folder: str | Path, sim, progress: Progress | None = None)
             else:
                 with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
                     counter.fh = fh
-                    write_rows(counter, sim, [i])
+                    write_rows(counter, sim, [i], raw=fh.buffer)
             out.append(path)
     except BaseException:
         for path in out:
@@ -258,11 +270,18 @@ class _Counting:
         self.rows, self._next = 0, 0
 
     def write(self, text: str) -> int:
-        self.rows += text.count("\n")
+        self.count(text.count("\n"))
+        return self.fh.write(text)
+
+    def count(self, rows: int) -> None:
+        """``rows`` more rows were written."""
+        self.rows += rows
         if self.rows >= self._next:
             self._next = self.rows + self.EVERY
             self.progress(min(self.rows, self.total), self.total)
-        return self.fh.write(text)
+
+    def flush(self) -> None:
+        self.fh.flush()
 
 
 def read_csv(path: str | Path) -> list[dict[str, str]]:

@@ -165,3 +165,25 @@ def test_the_compiled_pass_is_loaded_only_when_it_pays(monkeypatch):
     assert csvio._kernel(small, [0]) is compiled.csv_kernel()
     monkeypatch.setenv("DESCENT_LAB_NO_COMPILE", "1")
     assert csvio._kernel(small, [0]) is None
+
+
+def test_a_file_gets_the_same_bytes_as_the_text(tmp_path, fast_path, monkeypatch):
+    """write_csv (the compiled path writes its bytes under the text file) gives the text of
+    to_string, with runs on the repr path (a nan) between fast ones, with and without
+    progress, and one file per run."""
+    vals = list(TRICKY)
+    vals[3] = float("nan")
+    sim = _tricky_sim()
+    sim = FakeSim([(r.label, r.optimizer, sim.history(i)) for i, r in enumerate(sim.runs)]
+                  + [("nan run", "gd", _history(vals, 12)), ("after", "adam", _history(TRICKY, 9))])
+    text = csvio.to_string(sim)
+    csvio.write_csv(tmp_path / "a.csv", sim)
+    assert (tmp_path / "a.csv").read_bytes() == text.encode()
+    seen = []
+    monkeypatch.setattr(csvio._Counting, "EVERY", 1)  # progress at every write
+    csvio.write_csv(tmp_path / "b.csv", sim, progress=lambda done, total: seen.append((done, total)))
+    assert (tmp_path / "b.csv").read_bytes() == text.encode()
+    assert seen and seen[-1] == (len(text.splitlines()), len(text.splitlines()))
+    files = csvio.write_csv_per_run(tmp_path / "runs", sim)
+    body = b"".join(f.read_bytes().split(b"\n", 1)[1] for f in files)
+    assert body == text.split("\n", 1)[1].encode()
