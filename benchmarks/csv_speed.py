@@ -1,6 +1,7 @@
 """`main.py run --csv` against `main.py run` on the engine's target experiment
 (benchmarks/rosenbrock6.toml: 6 optimizers × 100,000 steps on Rosenbrock), measured in the
-same run, best of 3 each. Target: the CSV run takes at most 2.5 × as long.
+same run, best of 5 each (loading numba's cache varies by up to a factor of two on a shared
+machine). Target: the CSV run takes at most 2.5 × as long.
 
     python benchmarks/csv_speed.py [--steps N]
 
@@ -31,12 +32,12 @@ def _children_cpu() -> float:
 
 
 def command(steps: int, csv_path: str | None) -> tuple[float, float]:
-    """Best of 3 (wall s, CPU s) of ``main.py run`` (with ``--csv`` when csv_path is given)."""
+    """Best of 5 (wall s, CPU s) of ``main.py run`` (with ``--csv`` when csv_path is given)."""
     args = [sys.executable, str(ROOT / "main.py"), "run", str(TARGET), "--steps", str(steps)]
     if csv_path:
         args += ["--csv", csv_path]
     best = (float("inf"), float("inf"))
-    for _ in range(3):
+    for _ in range(5):
         c0, t0 = _children_cpu(), time.perf_counter()
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
         wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
