@@ -163,15 +163,15 @@ def test_long_export_keeps_the_event_loop_running_and_equals_the_command_line(
         return real_advance(k)
 
     monkeypatch.setattr(sim, "advance", gated_advance)
-    real_write = csvio._Counting.write
+    real_count = csvio._Counting.count
 
-    def gated_write(self, text):
-        if self.rows + text.count("\n") >= self._next:  # each progress report: one tick
+    def gated_count(self, rows):  # rows written, as text or (compiled path) as bytes
+        if self.rows + rows >= self._next:  # each progress report: one tick
             threads.add(threading.get_ident())
             waited.append(ticks.wait())
-        return real_write(self, text)
+        return real_count(self, rows)
 
-    monkeypatch.setattr(csvio._Counting, "write", gated_write)
+    monkeypatch.setattr(csvio._Counting, "count", gated_count)
     gui_csv = tmp_path / "gui.csv"
     dialogs.paths.append(str(gui_csv))
     action(win, "Export trajectories as CSV…").trigger()
