@@ -206,11 +206,11 @@ def test_cancel_during_the_write_leaves_the_old_file_and_no_temporary_one(
     real_rows = csvio.write_rows
     monkeypatch.setattr(csvio._Counting, "EVERY", 1)
 
-    def slow_rows(fh, sim, indices=None, header=True):
+    def slow_rows(fh, sim, indices=None, header=True, raw=None):
         fh.write("run,label\n1,half")  # a partial file exists now
         started.set()
         release.wait(10)
-        return real_rows(fh, sim, indices, header)
+        return real_rows(fh, sim, indices, header, raw)
 
     monkeypatch.setattr(csvio, "write_rows", slow_rows)
     dialogs.paths.append(str(target))
@@ -510,10 +510,10 @@ def test_closing_the_window_cancels_a_running_export(qtbot, win, tmp_path, monke
     real_rows = csvio.write_rows
     monkeypatch.setattr(csvio._Counting, "EVERY", 1)
 
-    def slow_rows(fh, sim, indices=None, header=True):
+    def slow_rows(fh, sim, indices=None, header=True, raw=None):
         started.set()
         release.wait(0.5)  # the close comes meanwhile
-        return real_rows(fh, sim, indices, header)
+        return real_rows(fh, sim, indices, header, raw)
 
     monkeypatch.setattr(csvio, "write_rows", slow_rows)
     job = win.export_csv(tmp_path / "out.csv")
