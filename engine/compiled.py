@@ -122,7 +122,12 @@ def cache_cold() -> bool:
         return False
     if where is None:
         return False
-    have = {f.name.split("-")[0] for f in where.rglob("*.nbi")}
+    # numba keeps each source folder's machine code in a sub-folder named after the folder's
+    # path (numba.core.caching, get_suitable_cache_subpath): another copy of the project
+    # shares ``where`` but not this
+    here = os.path.dirname(os.path.abspath(__file__))
+    sub = where / f"{os.path.basename(here)}_{hashlib.sha1(here.encode()).hexdigest()}"
+    have = {f.name.split("-")[0] for f in sub.glob("*.nbi")}
     return not {"_kernel.advance", "_csv_kernel.rows"} <= have
 
 

@@ -389,3 +389,25 @@ def test_a_cold_cache_is_compiled_in_a_child_process(monkeypatch, tmp_path):
     monkeypatch.setattr(compiled, "_loader", None)
     compiled.preload().join(timeout=120)
     assert children == [True] and compiled.loaded()
+
+
+def test_a_cache_holding_only_another_copys_code_is_cold(monkeypatch, tmp_path):
+    """numba keeps each source folder's code apart: another copy of the project (another
+    clone, a moved install) sharing the cache folder does not make this one's warm."""
+    pytest.importorskip("numba")
+    import hashlib
+    from importlib.metadata import version
+
+    monkeypatch.setenv("DESCENT_LAB_CACHE_DIR", str(tmp_path))
+    where = compiled.cache_dir(version("numba"))
+    here = os.path.dirname(os.path.abspath(compiled.__file__))
+
+    def fill(folder):
+        folder.mkdir()
+        for name in ("_kernel.advance-73.py311.nbi", "_csv_kernel.rows-41.py311.nbi"):
+            (folder / name).write_bytes(b"")
+
+    fill(where / f"engine_{hashlib.sha1(b'/elsewhere/engine').hexdigest()}")
+    assert compiled.cache_cold()
+    fill(where / f"engine_{hashlib.sha1(here.encode()).hexdigest()}")
+    assert not compiled.cache_cold()
