@@ -22,7 +22,7 @@ from engine.analysis import (MAX_TABLE_ROWS, CriticalPointInfo, find_critical_po
 from engine.run_theory import theory_for_run
 from engine.step_hint import step_size_hint
 from gui.colors import run_color
-from gui.plot_style import dark_text
+from gui.plot_style import TEXT_COLOR, clip_title, dark_text
 
 COLUMNS = ("kind", "x", "y", "loss", "λ₁", "λ₂", "κ")
 
@@ -132,12 +132,13 @@ class StepSizePanel(QWidget):
         self.plot_item.setLogMode(False, True)
         self.plot_item.setLabel("bottom", "step k")
         self.plot_item.setLabel("left", "R<sub>k</sub> = |L<sup>k+1</sup> − L*| / |L<sup>k</sup> − L*|")
-        self.plot_item.setTitle("rate R<sub>k</sub>: measured (solid), predicted (dashed)",
+        self.plot_item.setTitle("R<sub>k</sub>: measured, predicted (dashed)",
                                 size="9pt")
-        self.plot_item.titleLabel.setMinimumWidth(10)  # a narrow panel clips the title only
         self.plot_item.showGrid(True, True, 0.3)
         dark_text(self.plot_item)  # dark axis text (WCAG AA on white)
+        clip_title(self.plot_item)  # a narrow panel clips the title, not the plot
         self.legend = self.plot_item.addLegend(offset=(-6, -6), labelTextSize="8pt",
+                                               labelTextColor=TEXT_COLOR,  # WCAG AA on white
                                                brush=pg.mkBrush(255, 255, 255, 210))
         self.measured: list[pg.PlotDataItem] = []
         self.predicted: list[pg.InfiniteLine] = []

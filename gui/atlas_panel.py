@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, Q
 
 from engine.atlas import OUTCOMES, AtlasConfig, AtlasError, Axis, hyper_axis_names
 from gui.atlas_image import atlas_colors, draw_atlas, image_rect
+from gui.plot_style import clip_title
 
 GRIDS = (32, 64, 128, 256)
 OUTCOME_TEXT = {"basin": "Basin: which minimum is reached", "loss": "Final loss (log)",
@@ -116,6 +117,7 @@ class AtlasPanel(QWidget):
         self.plot = self.plot_widget.getPlotItem()
         self.plot.getViewBox().setMenuEnabled(False)
         self.plot.hideButtons()
+        clip_title(self.plot)  # a long title is clipped in a narrow tab, not the map widened
         lay.addWidget(self.plot_widget, 10)
         self.legend_label = QLabel()
         self.legend_label.setWordWrap(True)

@@ -30,7 +30,7 @@ from gui.fast_curve import ensure_pixmap_cache
 from gui.markers import PositionMarkers
 from gui.path_canvas import PathCanvas, PathLine
 from gui.path_thinning import DRAWN_RESOLUTION, MAX_DRAWN_POINTS, drawn_stride, thin_indices
-from gui.plot_style import TEXT_COLOR, dark_axis, dark_text
+from gui.plot_style import TEXT_COLOR, clip_title, dark_axis, dark_text
 from gui.surface_layer import (UNDEFINED_COLOR, UNDEFINED_FILL, contour_segments,
                                 surface_colormap, surface_image, undefined_brush)
 from gui.zoom import pt, zoom_axis
@@ -75,6 +75,7 @@ class MapView(QWidget):
         self.plot_item.showGrid(False, False)
         dark_text(self.plot_item)  # dark axis titles, tick labels and title on white
         self.plot_item.setTitle("")
+        clip_title(self.plot_item)  # a long surface title is clipped, not the map widened
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.plot)

@@ -3,6 +3,7 @@ plot background (pyqtgraph's default light grey, #969696, has a contrast of 2.9:
 WCAG AA asks for at least 4.5:1)."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem
 
 TEXT_COLOR = "#202020"   # contrast 16.1:1 on white
@@ -38,3 +39,23 @@ def contrast_ratio(fg: str, bg: str = "#ffffff") -> float:
     """WCAG 2 contrast ratio of two "#rrggbb" colours (1 to 21)."""
     a, b = sorted((_luminance(fg), _luminance(bg)), reverse=True)
     return (a + 0.05) / (b + 0.05)
+
+
+def clip_title(plot_item, min_width: float = 10) -> None:
+    """The plot's title never makes the plot wider than its widget: a narrow panel clips the
+    title's text, not the plot. (pyqtgraph's label sets its minimum width to its text's at
+    every ``setText``, e.g. each zoom change or ``setTitle``; this keeps it at ``min_width``.)"""
+    label = plot_item.titleLabel
+    if getattr(label, "_clipped", False):
+        return
+    own = label.updateMin
+
+    def update_min() -> None:
+        own()
+        label.setMinimumWidth(min_width)
+        w, h = label._sizeHint[Qt.SizeHint.MinimumSize]
+        label._sizeHint[Qt.SizeHint.MinimumSize] = (min(w, min_width), h)
+
+    label.updateMin = update_min
+    label._clipped = True
+    update_min()

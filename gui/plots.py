@@ -32,7 +32,7 @@ from gui.log_series import LogSeries as _LogSeries
 from gui.log_series import steps as _steps
 from gui.log_series import update_all as _update_all
 from gui.plot_range import SteadyRange
-from gui.plot_style import TEXT_COLOR, dark_text
+from gui.plot_style import TEXT_COLOR, clip_title, dark_text
 from gui.step_cursor import StepCursor
 from gui.zoom import pt, zoom_axis
 
@@ -139,7 +139,7 @@ class RunPlots(QWidget):
                                            axisItems={"left": DecadeAxis("left")})
             dark_text(p)  # dark axis titles, tick labels and title (WCAG AA on white)
             p.setTitle(title, size=pt(TITLE_PT, 1.0))
-            p.titleLabel.setMinimumWidth(10)  # a narrow panel clips the title, not the plot
+            clip_title(p)  # a narrow panel clips the title, not the plot
             p.setLabel("left", ylabel)
             if row == len(PANELS) - 1:  # the x axes are linked: one "step t" is enough
                 p.setLabel("bottom", "step t")

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 from engine.optimizers import OPTIMIZERS
 from engine.limits import check_record_memory
 from engine.sweep import MAX_COUNT, Sweep, SweepConfig, SweepResult, rate_key
-from gui.plot_style import TEXT_COLOR, dark_text
+from gui.plot_style import TEXT_COLOR, clip_title, dark_text
 
 DIVERGED_COLOR = "#d62728"
 OK_COLOR = "#0072b2"
@@ -145,6 +145,7 @@ class SweepPanel(QWidget):
             pi.setLabel("left", label)
             pi.showGrid(True, True, 0.3)
             dark_text(pi)  # dark axis titles and tick labels (WCAG AA on white)
+            clip_title(pi)  # the L_min note is clipped in a narrow tab, not the plot widened
             pi.setMenuEnabled(False)
             for side in ("left", "bottom"):
                 pi.getAxis(side).enableAutoSIPrefix(False)  # no "(x1e+27)" on a log axis

@@ -377,3 +377,40 @@ def test_map_legend_sits_under_the_map_and_keeps_the_colour_bar_in_view(qtbot, w
             assert r.bottom() <= strip.bottom() + 2 and r.left() >= 0
         bar = mv.color_bar.sceneBoundingRect()
         assert bar.right() <= mv.plot.width() + 1 and bar.width() > 5
+
+
+def test_a_long_title_is_clipped_in_a_narrow_panel_not_the_plot_widened(qtbot, win):
+    """pyqtgraph sets a title's minimum width to its text's at every setText (a zoom change,
+    a new title): the step-size plot, a step plot and the map keep inside their widgets."""
+    from gui.plot_style import clip_title
+    import pyqtgraph as pg
+
+    panel = win.analysis_tools.analysis.step_size
+    win.zoom.set_factor(2.0)  # re-sets every title
+    for plot_item in (panel.plot_item, win.plots.plots["loss"], win.map_view.plot_item):
+        assert plot_item.titleLabel.minimumWidth() <= 10
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(200, 150)
+    item = widget.getPlotItem()
+    clip_title(item)
+    item.setTitle("a title far longer than the two hundred pixels this plot is given, surely",
+                  size="12pt")
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert item.geometry().width() <= 200
+    assert item.titleLabel.minimumWidth() <= 10
+
+
+def test_the_step_size_legend_text_is_dark(qtbot, win):
+    """pyqtgraph's default legend text (#969696) has a contrast of 2.9:1 on white."""
+    from PySide6.QtGui import QColor
+
+    from gui.plot_style import TEXT_COLOR
+
+    panel = win.analysis_tools.analysis.step_size
+    win.simulation().run_to(20)
+    win.redraw()
+    panel.refresh()
+    labels = [label for _sample, label in panel.legend.items]
+    assert labels and all(QColor(label.opts["color"]).name() == TEXT_COLOR for label in labels)
