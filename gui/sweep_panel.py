@@ -90,6 +90,11 @@ class SweepPanel(QWidget):
         for name, spec in OPTIMIZERS.items():
             self.optimizer.addItem(f"{name} — {spec.title}", name)
         self.optimizer.setCurrentIndex(list(OPTIMIZERS).index("adam"))
+        # a narrow tab shows the start of the name (the list shows it whole), rather than
+        # the longest name making the form wider than the tab
+        self.optimizer.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.optimizer.setMinimumContentsLength(14)
         self.hyper_form = QFormLayout()
         self.lr_low = QLineEdit("1e-5")
         self.lr_high = QLineEdit("1")
@@ -188,7 +193,8 @@ class SweepPanel(QWidget):
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # the form fits a 300 px tab at 100 %; narrower, or zoomed, it scrolls (not clipped)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         plots = QWidget()
         plot_lay = QVBoxLayout(plots)
         plot_lay.setContentsMargins(0, 0, 0, 0)
