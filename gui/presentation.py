@@ -69,6 +69,11 @@ class OtherPlots:
     def _apply(self, widget) -> None:
         if widget is not None and widget is not self.win.plots:
             zoom_plots_in(widget, self.factor)
+            # a panel that lays out by its text's size (e.g. the sweep's legend columns)
+            for panel in [widget, *widget.findChildren(QWidget)]:
+                refit = getattr(panel, "after_zoom", None)
+                if callable(refit):
+                    refit()
 
     def set_zoom(self, factor: float) -> None:
         self.factor = factor

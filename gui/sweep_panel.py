@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox,
                                QSplitter, QVBoxLayout, QWidget)
@@ -28,36 +28,8 @@ from engine.limits import check_record_memory
 from engine.sweep import MAX_COUNT, Sweep, SweepConfig, SweepResult, rate_key
 from gui.plot_style import TEXT_COLOR, clip_title, dark_text
 
-DIVERGED_COLOR = "#d62728"
-OK_COLOR = "#0072b2"
-MISSED_COLOR = "#6a6a6a"  # swept runs that never met the tolerance
-ULP_FLOOR = 4 * np.finfo(float).eps
-
-
-def final_loss_display(final: np.ndarray, loss_star: float = math.nan
-                       ) -> tuple[np.ndarray, float, str, float]:
-    """What the log-scaled final-loss plot draws for the finite losses ``final`` (k,):
-    (values > 0, L_min, what L_min is, floor). A log axis cannot show a loss ≤ 0: when the
-    lowest loss known (the surface's lowest minimum ``loss_star`` or the lowest final loss)
-    is negative, the values are L − L_min, those within rounding of it drawn at 4 ulp of
-    L_min; a loss of exactly 0 (none negative) is drawn a decade below the smallest positive
-    one. Otherwise (L_min ≥ 0) the values are the losses themselves ("" for what L_min is)."""
-    final = np.asarray(final, dtype=float)
-    recorded = float(final.min()) if len(final) else math.inf
-    known = float(loss_star)
-    if math.isfinite(known) and known < 0 and known <= recorded + 1e-9 * max(1.0, abs(known)):
-        ref, source = known, "lowest known minimum"
-    elif recorded < 0:
-        ref, source = recorded, "lowest final loss"
-    else:
-        floor = 0.0
-        if recorded == 0:
-            pos = final[final > 0]
-            decade = math.floor(math.log10(pos.min())) if len(pos) else -15
-            floor = 10.0 ** (decade - 1)
-        return np.maximum(final, floor), 0.0, "", floor
-    floor = ULP_FLOOR * abs(ref)
-    return np.maximum(final - ref, floor), ref, source, floor
+from gui.sweep_plots import (DIVERGED_COLOR, MISSED_COLOR, OK_COLOR,  # noqa: F401
+                              fill_legend, final_loss_display)
 
 
 class SweepPanel(QWidget):
@@ -159,6 +131,8 @@ class SweepPanel(QWidget):
         self.steps_plot.getPlotItem().setLogMode(True, False)
         self.loss_legend = self._legend(self.loss_plot)
         self.steps_legend = self._legend(self.steps_plot)
+        for widget in (self.loss_plot, self.steps_plot):
+            widget.installEventFilter(self)  # a new width: the legends' columns again
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen(OK_COLOR, width=1),
                                               symbol="o", symbolSize=4,
                                               symbolBrush=OK_COLOR, symbolPen=None)
@@ -465,15 +439,30 @@ class SweepPanel(QWidget):
 
     def _legend_entries(self, steps: int, missed: bool, diverged: bool) -> None:
         """Name only what the plots show (the legends are rebuilt for each result)."""
-        for legend in (self.loss_legend, self.steps_legend):
-            legend.clear()
-        self.loss_legend.addItem(self.loss_curve, "final loss")
-        self.steps_legend.addItem(self.steps_curve, "reached the tolerance")
+        self._entries = (steps, missed, diverged)
+        loss = [(self.loss_curve, "final loss")]
+        count = [(self.steps_curve, "reached the tolerance")]
         if missed:
-            self.steps_legend.addItem(self.steps_missed, f"not within {steps:,} steps")
+            count.append((self.steps_missed, f"not within {steps:,} steps"))
         if diverged:
-            self.loss_legend.addItem(self.loss_diverged, "diverged (at the top)")
-            self.steps_legend.addItem(self.steps_diverged, "diverged (never reached)")
+            loss.append((self.loss_diverged, "diverged (at the top)"))
+            count.append((self.steps_diverged, "diverged (never reached)"))
+        for legend, widget, entries in ((self.loss_legend, self.loss_plot, loss),
+                                        (self.steps_legend, self.steps_plot, count)):
+            fill_legend(legend, entries, widget)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.Resize and watched in (self.loss_plot, self.steps_plot):
+            self.fit_legends()  # the plots' new width, once they have it
+        return super().eventFilter(watched, event)
+
+    def fit_legends(self) -> None:
+        """The legends' entries again, in as many columns as the plots' width holds (after a
+        resize or a zoom change)."""
+        if self.result is not None and getattr(self, "_entries", None):
+            self._legend_entries(*self._entries)
+
+    after_zoom = fit_legends  # gui/presentation.py calls it once the zoom is applied
 
     # ------------------------------------------------------------------ picking
     def _on_click(self, widget, ev) -> None:

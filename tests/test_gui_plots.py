@@ -317,6 +317,27 @@ def test_sweep_steps_plot_puts_diverged_runs_apart_with_a_legend(qtbot):
     assert not vb.sceneBoundingRect().intersects(panel.steps_legend.sceneBoundingRect())
 
 
+def test_sweep_legends_take_the_columns_the_plots_width_holds(qtbot):
+    """A legend row wider than its plot widened the plot past the 300 px tab of a 1024 px
+    window, cutting off its right side: the entries now take 3, 2 or 1 columns."""
+    from surfaces import make_surface
+
+    panel = _sweep(qtbot, make_surface("quadratic", {"lambda1": 1.0, "lambda2": 3.0}),
+                   0.001, 1.0, count=20, steps=60)
+    assert len(panel.steps_legend.items) == 3
+    assert panel.steps_legend.columnCount == 3  # 600 px: one row
+    panel.resize(300, 800)
+    qtbot.wait(50)
+    for widget, legend in ((panel.loss_plot, panel.loss_legend),
+                           (panel.steps_plot, panel.steps_legend)):
+        assert widget.getPlotItem().geometry().width() <= widget.width()
+        assert len(legend.items) in (2, 3)
+    assert panel.steps_legend.columnCount < 3
+    panel.resize(700, 800)
+    qtbot.wait(50)
+    assert panel.steps_legend.columnCount == 3 and len(panel.steps_legend.items) == 3
+
+
 # ---------------------------------------------------------------------- legend and contrast
 def test_step_plots_have_a_legend_of_the_runs_outside_the_curves(qtbot, win):
     legend = win.plots.legend
