@@ -58,7 +58,6 @@ LOAD_ROWS = 400_000
 _EXPONENT_FIXES = {d: (f"e-{d},", f"e-0{d},") for d in range(5, 10)}
 
 
-
 def _exponent_digits(m: np.ndarray) -> list[int]:
     """The d in 5..9 for which some value of m may be written with exponent e-d (a superset:
     the decades next to each value's are included, against rounding at a power of ten)."""
@@ -96,6 +95,16 @@ def _prefix(i: int, run) -> str:
     return buf.getvalue()[:-1]
 
 
+def _block(cols: list, a: int, b: int, closing: bool = False) -> np.ndarray:
+    """Rows a..b−1 of the float columns as one (b − a, k) matrix for orjson, nan (written
+    null) for an empty field; ``closing``: one more column of 0.0, which closes each row
+    with "," in orjson's text."""
+    m = np.zeros((b - a, len(cols) + closing)) if closing else np.empty((b - a, len(cols)))
+    for j, c in enumerate(cols):
+        m[:, j] = np.nan if c is None else c[a:b]
+    return m
+
+
 def _fast_blocks(prefix: str, cols: list, n: int) -> Iterable[str]:
     """The rows of one run as text blocks (each ending in a newline); all values finite."""
     lead = prefix + ","
@@ -103,9 +112,7 @@ def _fast_blocks(prefix: str, cols: list, n: int) -> Iterable[str]:
     numpy = _orjson.OPT_SERIALIZE_NUMPY
     for a in range(0, n, BLOCK_ROWS):
         b = min(n, a + BLOCK_ROWS)
-        m = np.zeros((b - a, k + 1))  # the last column (0.0) closes each row with ","
-        for j, c in enumerate(cols):
-            m[:, j] = np.nan if c is None else c[a:b]
+        m = _block(cols, a, b, closing=True)
         # orjson writes 1e-5 ≤ |v| < 1e-4 positionally (0.000012), repr in exponent form
         # (1.2e-05): those values go in as nan (written null, like the empty fields) and
         # come out as repr writes them
@@ -141,9 +148,7 @@ def _compiled_blocks(kernel, prefix: str, cols: list, n: int) -> Iterable[tuple[
     numpy = _orjson.OPT_SERIALIZE_NUMPY
     for a in range(0, n, BLOCK_ROWS):
         b = min(n, a + BLOCK_ROWS)
-        m = np.empty((b - a, len(cols)))
-        for j, c in enumerate(cols):
-            m[:, j] = np.nan if c is None else c[a:b]
+        m = _block(cols, a, b)
         text = np.frombuffer(_orjson.dumps(m, option=numpy), dtype=np.uint8)
         out = np.empty(kernel.bound(text.size, b - a, lead.size), dtype=np.uint8)
         size = kernel.rows(text, lead, a, out)
