@@ -55,10 +55,11 @@ _STATUS = {1: CONVERGED, 2: DIVERGED, 3: FINISHED}
 _STEPWISE = ("b", "d", "C", "K")
 _DEFAULT = {"b": 1.0, "d": 0.0, "C": 0.0, "K": 0.0}
 _ROOT = Path(__file__).resolve().parent.parent
-_SOURCES = ("engine/_kernel.py", "engine/_csv_kernel.py", "surfaces/classic.py", "surfaces/standard_functions.py",
-            "surfaces/saddles.py", "surfaces/canyon.py")
+_SOURCES = ("engine/_kernel.py", "engine/_csv_kernel.py", "surfaces/classic.py",
+            "surfaces/standard_functions.py", "surfaces/saddles.py", "surfaces/canyon.py")
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # held while a kernel loads (seconds; minutes to compile)
+_start_lock = threading.Lock()  # held only to start preload()'s thread: never waits on a load
 _kernel = None  # the kernel module once loaded; False when it cannot be had
 _csv = None  # the same for engine/_csv_kernel.py
 _loader: threading.Thread | None = None  # preload()'s thread
@@ -87,9 +88,10 @@ def load():
 
 def preload() -> threading.Thread | None:
     """Load the kernel in a daemon thread (None when it is loaded, failed, turned off or
-    already loading)."""
+    already loading). Returns at once, even while another thread is loading it: the GUI
+    thread calls it during playback."""
     global _loader
-    with _lock:
+    with _start_lock:
         if _kernel is not None or disabled() or (_loader is not None and _loader.is_alive()):
             return None
         _loader = threading.Thread(target=_load_both, name="descent-lab-kernel", daemon=True)

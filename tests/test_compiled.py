@@ -411,3 +411,26 @@ def test_a_cache_holding_only_another_copys_code_is_cold(monkeypatch, tmp_path):
     assert compiled.cache_cold()
     fill(where / f"engine_{hashlib.sha1(here.encode()).hexdigest()}")
     assert not compiled.cache_cold()
+
+
+def test_preload_returns_at_once_while_another_thread_is_loading(monkeypatch):
+    """Playback calls preload() on the GUI thread once its small steps add up; a load in
+    progress in another thread (holding the load lock, for seconds) must not block it."""
+    import threading
+
+    monkeypatch.setattr(compiled, "_kernel", None)
+    loading = threading.Event()
+    busy = threading.Thread(target=loading.wait, daemon=True)  # a load in progress
+    busy.start()
+    monkeypatch.setattr(compiled, "_loader", busy)
+    returned = []
+    try:
+        with compiled._lock:  # what a load holds meanwhile
+            caller = threading.Thread(target=lambda: returned.append(compiled.preload()),
+                                      daemon=True)
+            caller.start()
+            caller.join(timeout=5)
+            assert returned == [None]  # at once: the load under way goes on
+    finally:
+        loading.set()
+        busy.join(timeout=5)
