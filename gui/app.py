@@ -17,6 +17,12 @@ from pathlib import Path
 STARTUP_PROBE_ENV = "DESCENT_LAB_STARTUP_PROBE"
 
 
+def probe_requested() -> bool:
+    """``STARTUP_PROBE_ENV`` is set to something other than "", 0, false or no."""
+    value = os.environ.get(STARTUP_PROBE_ENV, "").strip().lower()
+    return value not in ("", "0", "false", "no")
+
+
 def create_window(path: str | Path | None = None, config_dir=None, dialogs=None):
     """Build the main window and load the experiment (``path``, last session or default)."""
     from gui.main_window import MainWindow, default_experiment
@@ -52,7 +58,7 @@ def run_app(path: str | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_application(app)
-    probe = _StartupProbe(app) if os.environ.get(STARTUP_PROBE_ENV) else None
+    probe = _StartupProbe(app) if probe_requested() else None
     win = create_window(path, done=probe and probe.shown)
     win.resize(1280, 800)
     screen = app.primaryScreen()

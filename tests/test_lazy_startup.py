@@ -259,3 +259,13 @@ print("ok", built_now)
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["ok", "False"]  # a class nobody used was not built
+
+
+@pytest.mark.parametrize("value, on", [("1", True), ("yes", True), ("", False), ("0", False),
+                                       (" False ", False), ("no", False)])
+def test_the_startup_probe_is_off_unless_asked_for(monkeypatch, value, on):
+    """A probe that quits the app must not be switched on by DESCENT_LAB_STARTUP_PROBE=0."""
+    from gui.app import STARTUP_PROBE_ENV, probe_requested
+
+    monkeypatch.setenv(STARTUP_PROBE_ENV, value)
+    assert probe_requested() is on
